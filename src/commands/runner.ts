@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { IO } from '../ui/io.js';
+import { createContext, type Context, type GlobalOptions } from '../core/context.js';
+import type { View } from '../ui/printer.js';
+import { usageError } from '../core/errors.js';
+
+/** Builds the context from the global flags of the command being run. */
+export function contextFor(cmd: Command): Context {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const io = new IO({
+    json: g.json === true,
+    quiet: g.quiet === true,
+    debug: g.debug === true,
+    noInput: g.input === false,
+    noColor: g.color === false,
+  });
+  return createContext(io, { profile: g.profile });
+}
+
+/**
+ * Wraps a command body for commander: builds the context, runs, prints the view.
+ * Errors propagate to `main`, which owns exit codes.
+ */
+export function action<Args extends unknown[]>(
+  body: (ctx: Context, ...args: Args) => Promise<View>,
+): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const ctx = contextFor(cmd);
+    const view = await body(ctx, ...(args.slice(0, -1) as Args));
+    const { render } = await import('../ui/printer.js');
+    await render(ctx.io, view);
+  };
+}
+
+/** An "Examples:" block for `--help`, as gh prints them. */
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** Parses a 1-based position flag; the range check against the current size happens in the command. */
+export function parsePosition(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || String(n) !== value.trim()) {
+    throw usageError(`${flag} must be a whole number, got "${value}"`, `use ${flag} 1 for the first position`, 'invalid_position');
+  }
+  return n;
+}

@@ -1,0 +1,100 @@
+import { usageError } from '../core/errors.js';
+
+/** Which Supabase project a command talks to, and as which profile. */
+export interface ProjectConfig {
+  /** Base URL of the project, without a trailing slash (`https://xyz.supabase.co`). */
+  url: string;
+  /** Anon (legacy JWT) or publishable key. */
+  anonKey: string;
+  /** Names the credential file; `default` unless `--profile` or `SESSION_PROFILE`. */
+  profile: string;
+  /** Where the settings came from, for `session status`. */
+  source: 'env' | 'file' | 'local';
+  file: string | null;
+}
+
+/** The shape of `.sessionrc` (JSON or YAML). Every key is documented in `.sessionrc.example`. */
+export interface SessionRc {
+  url?: string;
+  anon_key?: string;
+  profile?: string;
+  concurrency?: number;
+  profiles?: Record<string, { url?: string; anon_key?: string; concurrency?: number }>;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** `--profile`. */
+  profile?: string | undefined;
+  /** Reads the local backend's state when nothing else is configured. */
+  localFallback?: () => Promise<{ url: string; anonKey: string } | null>;
+}
+
+/** Finds `.sessionrc` in the working folder or any parent (cosmiconfig's default search stops at once). */
+export async function findRcFile(cwd: string): Promise<{ config: SessionRc; file: string } | null> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig('session', {
+    searchStrategy: 'global',
+    searchPlaces: ['.sessionrc', '.sessionrc.json', '.sessionrc.yaml', '.sessionrc.yml', 'session.config.json'],
+  });
+  const found = await explorer.search(cwd);
+  if (!found || found.isEmpty) return null;
+  if (typeof found.config !== 'object' || found.config === null || Array.isArray(found.config)) {
+    throw usageError(`${found.filepath} is not a settings object`, 'see .sessionrc.example for its keys', 'bad_config');
+  }
+  return { config: found.config as SessionRc, file: found.filepath };
+}
+
+/**
+ * Project settings, in this order: `SUPABASE_URL` and `SUPABASE_ANON_KEY` (or
+ * `SUPABASE_PUBLISHABLE_KEY`) from the environment; else `.sessionrc` (the selected
+ * profile, then its top level); else the local backend if it is running.
+ */
+export async function loadProjectConfig(opts: LoadConfigOptions = {}): Promise<ProjectConfig> {
+  const env = opts.env ?? process.env;
+  const envUrl = env.SUPABASE_URL?.trim();
+  const envKey = (env.SUPABASE_ANON_KEY ?? env.SUPABASE_PUBLISHABLE_KEY)?.trim();
+  const rc = await findRcFile(opts.cwd ?? process.cwd());
+  const profile = opts.profile ?? env.SESSION_PROFILE ?? rc?.config.profile ?? 'default';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(profile)) {
+    throw usageError(`invalid profile name "${profile}"`, 'use letters, digits, ".", "_" or "-"', 'bad_profile');
+  }
+
+  if (envUrl && envKey) return { url: normalizeUrl(envUrl), anonKey: envKey, profile, source: 'env', file: null };
+
+  if (rc) {
+    const section = rc.config.profiles?.[profile];
+    if (opts.profile && profile !== 'default' && rc.config.profiles && !section) {
+      throw usageError(`no profile "${profile}" in ${rc.file}`, `add it under "profiles", or use one of: ${Object.keys(rc.config.profiles).join(', ')}`, 'unknown_profile');
+    }
+    const url = envUrl ?? section?.url ?? rc.config.url;
+    const anonKey = envKey ?? section?.anon_key ?? rc.config.anon_key;
+    if (url && anonKey) return { url: normalizeUrl(url), anonKey, profile, source: 'file', file: rc.file };
+    if (url || anonKey) {
+      throw usageError(`${rc.file} sets ${url ? 'url' : 'anon_key'} but not ${url ? 'anon_key' : 'url'}`, 'set both, or SUPABASE_URL and SUPABASE_ANON_KEY', 'bad_config');
+    }
+  }
+
+  const local = opts.localFallback ? await opts.localFallback() : null;
+  if (local) return { url: normalizeUrl(local.url), anonKey: local.anonKey, profile, source: 'local', file: null };
+
+  throw usageError(
+    'no Supabase project configured',
+    'set SUPABASE_URL and SUPABASE_ANON_KEY, add a .sessionrc, or run `session local start`',
+    'no_project',
+  );
+}
+
+export function normalizeUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw usageError(`invalid project URL "${url}"`, 'use the form https://<ref>.supabase.co', 'bad_url');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw usageError(`invalid project URL "${url}"`, 'use an http(s) URL', 'bad_url');
+  }
+  return parsed.toString().replace(/\/+$/, '');
+}

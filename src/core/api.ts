@@ -1,0 +1,130 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { Context } from './context.js';
+import type { ProjectConfig } from '../config/project.js';
+import { CliError, ExitCode, authError, conflictError, notFoundError, usageError } from './errors.js';
+import { resolveIdentity, type Identity } from './identity.js';
+
+/** The signed-in view of a project: a supabase-js client that sends a fresh token on every request. */
+export interface Api {
+  client: SupabaseClient;
+  config: ProjectConfig;
+  identity: Identity;
+  /** Calls `/rest/v1/rpc/<fn>`; PostgREST errors become CliErrors with the documented exit codes. */
+  rpc<T>(fn: string, args?: Record<string, unknown>): Promise<T>;
+}
+
+export async function createApi(ctx: Context): Promise<Api> {
+  const config = await ctx.config();
+  const identity = await resolveIdentity(ctx, config);
+  const client = await createSupabaseClient(ctx, config, { accessToken: () => identity.accessToken() });
+  return {
+    client,
+    config,
+    identity,
+    async rpc<T>(fn: string, args: Record<string, unknown> = {}): Promise<T> {
+      const { data, error } = await client.rpc(fn, args);
+      if (error) throw fromPostgrestError(error);
+      return data as T;
+    },
+  };
+}
+
+export interface ClientOptions {
+  /** Third-party-auth style token source: supabase-js asks for it before each request. */
+  accessToken?: () => Promise<string>;
+}
+
+/** supabase-js for a CLI on Node 20: no session persistence, `ws` for realtime, requests logged under --debug. */
+export async function createSupabaseClient(ctx: Context, config: ProjectConfig, opts: ClientOptions = {}): Promise<SupabaseClient> {
+  const [{ createClient }, { default: ws }] = await Promise.all([import('@supabase/supabase-js'), import('ws')]);
+  const options: Parameters<typeof createClient>[2] = {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    realtime: { transport: ws as never },
+    global: { fetch: debugFetch(ctx), headers: { 'x-client-info': 'session-cli' } },
+  };
+  if (opts.accessToken) options.accessToken = opts.accessToken;
+  return createClient(config.url, config.anonKey, options);
+}
+
+/** fetch that logs method, URL, status and time under --debug; secrets are masked by io.debug. */
+export function debugFetch(ctx: Context): typeof fetch {
+  return async (input, init) => {
+    const started = performance.now();
+    const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+    const url = input instanceof Request ? input.url : String(input);
+    try {
+      const res = await fetch(input, init);
+      ctx.io.debug(`${method} ${url} → ${res.status} (${Math.round(performance.now() - started)} ms)`);
+      return res;
+    } catch (err) {
+      ctx.io.debug(`${method} ${url} → ${(err as Error).message}`);
+      throw networkError(url, err);
+    }
+  };
+}
+
+export function networkError(url: string, cause: unknown): CliError {
+  const origin = safeOrigin(url);
+  return new CliError(`cannot reach ${origin}`, {
+    code: 'network',
+    hint: origin.includes('127.0.0.1') || origin.includes('localhost') ? 'start the local backend with `session local start`' : 'check your connection and SUPABASE_URL',
+    exitCode: ExitCode.failure,
+    cause,
+  });
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+export interface PostgrestLikeError {
+  code?: string;
+  message: string;
+  details?: string | null;
+  hint?: string | null;
+}
+
+/** PostgREST / database errors → exit codes (DESIGN.md section 2). RLS hides rows, so denial reads as "not found". */
+export function fromPostgrestError(error: PostgrestLikeError): CliError {
+  const code = error.code ?? '';
+  const message = error.message || 'request failed';
+  if (error instanceof CliError) return error;
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof CliError) return cause;
+  if (/fetch failed|ECONNREFUSED|cannot reach/i.test(message) && code === '') return networkError(message, error);
+  switch (code) {
+    case 'PGRST301':
+    case 'PGRST302':
+    case 'PGRST303':
+      return authError('your session was rejected by the server', 'run `session login`', 'token_rejected');
+    case '42501':
+      return notFoundError('not found, or not yours', 'check the id with `session ls`', 'not_found');
+    case 'PGRST116':
+      return notFoundError('not found, or not yours', 'check the id with `session ls`', 'not_found');
+    case '23505':
+      return conflictError(describeConflict(error), 'choose another name or key', 'conflict');
+    case '23503':
+      return notFoundError('the parent row does not exist, or is not yours', undefined, 'not_found');
+    case 'PGRST202':
+      return new CliError(`the server lacks function: ${message}`, {
+        code: 'schema_mismatch',
+        hint: 'apply this tool\'s migrations to the project (supabase db push)',
+        exitCode: ExitCode.failure,
+      });
+    default:
+      if (code.startsWith('22') || code.startsWith('23') || code === 'P0001') {
+        return usageError(message, error.hint ?? undefined, 'invalid_input');
+      }
+      return new CliError(message, { code: code ? `db_${code}` : 'server_error', hint: error.hint ?? 'run again with --debug for details', exitCode: ExitCode.failure });
+  }
+}
+
+function describeConflict(error: PostgrestLikeError): string {
+  const match = /Key \(([^)]+)\)=\(([^)]*)\)/.exec(error.details ?? '');
+  if (match) return `${match[1]} "${match[2]}" already exists`;
+  return 'it already exists';
+}

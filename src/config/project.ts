@@ -33,7 +33,9 @@ export interface LoadConfigOptions {
 
 /** Finds `.sessionrc` in the working folder or any parent (cosmiconfig's default search stops at once). */
 export async function findRcFile(cwd: string): Promise<{ config: SessionRc; file: string } | null> {
-  const { cosmiconfig } = await import('cosmiconfig');
+  // A CommonJS package imported from a split ESM bundle arrives as `default` only.
+  const mod = await import('cosmiconfig');
+  const cosmiconfig = mod.cosmiconfig ?? (mod as unknown as { default: typeof mod }).default.cosmiconfig;
   const explorer = cosmiconfig('session', {
     searchStrategy: 'global',
     searchPlaces: ['.sessionrc', '.sessionrc.json', '.sessionrc.yaml', '.sessionrc.yml', 'session.config.json'],

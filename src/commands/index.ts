@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
+import { registerAuthCommands } from './auth/index.js';
+import { registerSessionCommands } from './session/index.js';
+import { registerModuleCommands } from './module/index.js';
+import { define as defineCompletion } from './completion.js';
 
 /** Every command, in the order `--help` lists them. Each noun registers its own verbs. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerAuthCommands(program);
+  registerSessionCommands(program);
+  registerModuleCommands(program);
+  defineCompletion(program);
 }

@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import type { Context } from '../../core/context.js';
+import type { View } from '../../ui/printer.js';
+import type { AuthSession, AuthTarget } from '../../core/session-auth.js';
+import { authError, usageError } from '../../core/errors.js';
+import { action, examples } from '../runner.js';
+
+export interface LoginOptions {
+  /** `--no-browser` sets it false. */
+  browser: boolean;
+  withPassword?: boolean;
+}
+
+export function define(program: Command): void {
+  program
+    .command('login')
+    .description('sign in: approve a one-time code in the browser (or --with-password)')
+    .option('--no-browser', 'print the approval URL; do not open a browser')
+    .option('--with-password', 'sign in with email and password (prompts, or reads SESSION_EMAIL and SESSION_PASSWORD)')
+    .addHelpText(
+      'after',
+      examples([
+        'session login',
+        'session login --no-browser                 # on a machine without a browser',
+        'SESSION_EMAIL=me@example.com SESSION_PASSWORD=… session login --with-password',
+      ]),
+    )
+    .action(action((ctx, opts: LoginOptions) => run(opts, ctx)));
+}
+
+export async function run(opts: LoginOptions, ctx: Context): Promise<View> {
+  const config = await ctx.config();
+  const { authTarget, credentialsPath, toStored, withCredentialsLock, writeCredentials } = await import('../../config/credentials.js');
+  const target = await authTarget(ctx, config);
+  if (ctx.io.env.SESSION_ACCESS_TOKEN?.trim()) {
+    ctx.io.warn('SESSION_ACCESS_TOKEN is set: commands use it before the stored sign-in; unset it to use this login');
+  }
+
+  const session = opts.withPassword ? await passwordLogin(ctx, target) : await deviceLogin(ctx, target, opts);
+  const file = credentialsPath(config.profile, ctx.io.env);
+  const creds = toStored(config.url, session, opts.withPassword ? 'password' : 'device');
+  // Under the lock, so a refresh running in another process cannot write its older session over this one.
+  await withCredentialsLock(file, () => writeCredentials(file, creds));
+
+  const who = creds.user.email ?? creds.user.id;
+  ctx.io.success(`Logged in to ${config.url} as ${ctx.io.errStyle.bold(who)}${config.profile === 'default' ? '' : ` (profile ${config.profile})`}`);
+  return {
+    kind: 'none',
+    json: {
+      user: creds.user,
+      url: config.url,
+      profile: config.profile,
+      method: creds.method,
+      expires_at: new Date(creds.expires_at * 1000).toISOString(),
+      credentials_file: file,
+    },
+  };
+}
+
+async function passwordLogin(ctx: Context, target: AuthTarget): Promise<AuthSession> {
+  const { io } = ctx;
+  let email = io.env.SESSION_EMAIL?.trim();
+  let password = io.env.SESSION_PASSWORD;
+  if ((!email || !password) && !io.canPrompt) {
+    throw usageError(
+      `missing ${!email ? 'SESSION_EMAIL' : 'SESSION_PASSWORD'}`,
+      'set SESSION_EMAIL and SESSION_PASSWORD, or run on a terminal without --no-input to be asked',
+      'missing_credentials',
+    );
+  }
+  const { askSecret, askText } = await import('../../ui/prompt.js');
+  email ||= (await askText(io, { message: 'Email', flag: 'SESSION_EMAIL' })).trim();
+  password ||= await askSecret(io, { message: 'Password', flag: 'SESSION_PASSWORD' });
+  const { passwordSignIn } = await import('../../core/session-auth.js');
+  return passwordSignIn(target, email, password);
+}
+
+async function deviceLogin(ctx: Context, target: AuthTarget, opts: LoginOptions): Promise<AuthSession> {
+  const { io } = ctx;
+  const [{ hostname }, { requestDeviceCode, pollDeviceToken }, browser] = await Promise.all([
+    import('node:os'),
+    import('../../core/session-auth.js'),
+    import('./browser.js'),
+  ]);
+  const code = await requestDeviceCode(target, `session CLI on ${hostname()}`);
+
+  // The code goes to stderr even with --quiet: without it there is no way to finish.
+  const s = io.errStyle;
+  const minutes = Math.max(1, Math.round(code.expires_in / 60));
+  io.stderr.write(`${s.yellow('!')} First copy your one-time code: ${s.bold(code.user_code)}\n`);
+  io.stderr.write(`Then approve this sign-in at ${s.bold(code.verification_uri_complete)}\n`);
+  io.stderr.write(s.dim(`(or open ${code.verification_uri} and enter the code; it expires in ${minutes} minute${minutes === 1 ? '' : 's'})\n`));
+  if (opts.browser && browser.canOpenBrowser(io.env)) {
+    const failed = await browser.openBrowser(code.verification_uri_complete, io.env);
+    if (failed) io.stderr.write(`${s.red('!')} could not open a browser (${failed.message}); open the URL above by hand\n`);
+  }
+
+  let interval = code.interval;
+  const deadline = Date.now() + code.expires_in * 1000;
+  const stop = browser.startSpinner(io, 'Waiting for approval in the browser…');
+  try {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+      let poll;
+      try {
+        poll = await pollDeviceToken(target, code.device_code);
+      } catch (err) {
+        // A lost request is not a lost login: keep polling until the code expires.
+        if ((err as { code?: string }).code !== 'network' || Date.now() > deadline) throw err;
+        io.debug(`poll failed (${(err as Error).message}); retrying`);
+        continue;
+      }
+      switch (poll.kind) {
+        case 'session':
+          return poll.session;
+        case 'pending':
+          break;
+        case 'slow_down':
+          // RFC 8628 3.5: add 5 seconds to this and every later poll.
+          interval = Math.max(interval + 5, poll.interval ?? 0);
+          io.debug(`server asked to slow down; polling every ${interval} s`);
+          break;
+        case 'expired':
+          throw authError('the login code expired before it was approved', 'run `session login` again and approve within the time shown', 'login_expired');
+        case 'denied':
+          throw authError('the login was denied in the browser', 'run `session login` again if that was a mistake', 'login_denied');
+        case 'invalid':
+          throw authError('the login code is no longer valid (unknown or already used)', 'run `session login` again', 'login_invalid');
+      }
+    }
+  } finally {
+    stop();
+  }
+}

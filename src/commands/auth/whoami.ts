@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import type { Context } from '../../core/context.js';
+import { record, type View } from '../../ui/printer.js';
+import { action } from '../runner.js';
+
+export function define(program: Command): void {
+  program
+    .command('whoami')
+    .description('show the signed-in user (email and id), as the server sees the token')
+    .action(action((ctx) => run({}, ctx)));
+}
+
+export async function run(_opts: Record<string, never>, ctx: Context): Promise<View> {
+  const config = await ctx.config();
+  const [{ resolveIdentity }, { fetchUser }, { authTarget }] = await Promise.all([
+    import('../../core/identity.js'),
+    import('../../core/session-auth.js'),
+    import('../../config/credentials.js'),
+  ]);
+  const identity = await resolveIdentity(ctx, config);
+  // Asking the server, not just reading the file: a revoked session shows here (exit 3).
+  const user = await fetchUser(await authTarget(ctx, config), await identity.accessToken());
+  return record(
+    [
+      ['email', user.email],
+      ['id', { id: user.id }],
+    ],
+    { id: user.id, email: user.email },
+  );
+}

@@ -1,0 +1,228 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  credentialsPath,
+  freshCredentials,
+  parseCredentials,
+  readCredentials,
+  toStored,
+  writeCredentials,
+  type StoredCredentials,
+} from '../../src/config/credentials.js';
+import { acquireLock, withFileLock } from '../../src/config/lock.js';
+import { CliError } from '../../src/core/errors.js';
+import type { AuthSession } from '../../src/core/session-auth.js';
+import { maskSecrets } from '../../src/ui/mask.js';
+
+const URL_A = 'http://127.0.0.1:54321';
+const now = () => Math.floor(Date.now() / 1000);
+
+function session(n: number, expiresIn = 3600): AuthSession {
+  return {
+    access_token: `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLSR7bn0ifQ.sig${n}`,
+    refresh_token: `refresh-${n}`,
+    expires_at: now() + expiresIn,
+    user: { id: '00000000-0000-4000-8000-000000000001', email: 'ada@example.com' },
+  };
+}
+
+/** A stand-in for Auth's refresh grant with rotation and no reuse window: each token works once. */
+function rotatingIssuer(first: string) {
+  let valid = first;
+  let issued = 0;
+  let calls = 0;
+  return {
+    get calls() {
+      return calls;
+    },
+    async refresh(token: string): Promise<AuthSession> {
+      calls += 1;
+      await new Promise((r) => setTimeout(r, 40));
+      if (token !== valid) throw new CliError('your sign-in has expired or was revoked', { code: 'session_expired', exitCode: 3 });
+      issued += 1;
+      const next = session(100 + issued);
+      valid = next.refresh_token;
+      return next;
+    },
+  };
+}
+
+let dir: string;
+let file: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'session-creds-'));
+  file = credentialsPath('default', { XDG_CONFIG_HOME: dir });
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('credential file', () => {
+  it('lives in $XDG_CONFIG_HOME/session, one file per profile', () => {
+    expect(credentialsPath('default', { XDG_CONFIG_HOME: '/x' })).toBe('/x/session/credentials-default.json');
+    expect(credentialsPath('ci', { XDG_CONFIG_HOME: '/x' })).toBe('/x/session/credentials-ci.json');
+    expect(credentialsPath('default', { HOME: '/home/u' })).toMatch(/\.config\/session\/credentials-default\.json$/);
+  });
+
+  it('is written 0600 in a 0700 directory, atomically, and reads back', async () => {
+    const creds = toStored(URL_A, session(1), 'device');
+    await writeCredentials(file, creds);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'session'))).mode & 0o777).toBe(0o700);
+    expect(await readCredentials(file)).toEqual(creds);
+    const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(saved).sort()).toEqual(['access_token', 'expires_at', 'method', 'refresh_token', 'saved_at', 'url', 'user']);
+    // No temp file left behind.
+    expect(await readdir(join(dir, 'session'))).toEqual(['credentials-default.json']);
+  });
+
+  it('tightens a config directory that already exists with a wider mode', async () => {
+    await mkdir(join(dir, 'session'), { mode: 0o755 });
+    await chmod(join(dir, 'session'), 0o755);
+    await writeCredentials(file, toStored(URL_A, session(1), 'device'));
+    expect((await stat(join(dir, 'session'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('replaces the old file in one step: a reader sees the old or the new content, never a mix', async () => {
+    await writeCredentials(file, toStored(URL_A, session(1), 'device'));
+    const writes = Array.from({ length: 20 }, (_, i) => writeCredentials(file, toStored(URL_A, session(i + 2), 'device')));
+    const reads = Array.from({ length: 20 }, () => readCredentials(file));
+    await Promise.all(writes);
+    for (const creds of await Promise.all(reads)) expect(creds?.refresh_token).toMatch(/^refresh-\d+$/);
+  });
+
+  it('is absent → null; damaged → exit 3 with a way out', async () => {
+    expect(await readCredentials(file)).toBeNull();
+    await mkdir(join(dir, 'session'), { recursive: true });
+    await writeFile(file, '{"url": 1');
+    await expect(readCredentials(file)).rejects.toMatchObject({ exitCode: 3, code: 'credentials_damaged' });
+    expect(parseCredentials('{"url":"x","access_token":"a"}')).toBeNull();
+  });
+});
+
+describe('freshCredentials', () => {
+  it('returns a token with more than a minute left without refreshing', async () => {
+    const creds = toStored(URL_A, session(1), 'device');
+    await writeCredentials(file, creds);
+    const issuer = rotatingIssuer('refresh-1');
+    const got = await freshCredentials(file, null, { url: URL_A, refresh: (t) => issuer.refresh(t) });
+    expect(got.access_token).toBe(creds.access_token);
+    expect(issuer.calls).toBe(0);
+  });
+
+  it('refreshes within 60 s of expiry and writes the rotated tokens', async () => {
+    await writeCredentials(file, toStored(URL_A, session(1, 30), 'device'));
+    const issuer = rotatingIssuer('refresh-1');
+    const got = await freshCredentials(file, null, { url: URL_A, refresh: (t) => issuer.refresh(t) });
+    expect(got.refresh_token).toBe('refresh-101');
+    expect((await readCredentials(file))?.refresh_token).toBe('refresh-101');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(dir, 'session'))).toEqual(['credentials-default.json']);
+  });
+
+  it('refuses tokens stored for another project URL (exit 3, with a hint)', async () => {
+    await writeCredentials(file, toStored('https://other.supabase.co', session(1), 'device'));
+    const err = await freshCredentials(file, null, { url: URL_A, refresh: async () => session(2) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect(err).toMatchObject({ exitCode: 3, code: 'wrong_project' });
+    expect((err as CliError).hint).toContain('session login');
+  });
+
+  it('not signed in → exit 3 naming `session login`', async () => {
+    const err = await freshCredentials(file, null, { url: URL_A, refresh: async () => session(2) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ exitCode: 3, code: 'not_signed_in' });
+  });
+
+  it('many concurrent refreshers (each with its own stale copy) refresh once and all end with the new token', async () => {
+    await writeCredentials(file, toStored(URL_A, session(1, 10), 'device'));
+    const issuer = rotatingIssuer('refresh-1');
+    const stale = (await readCredentials(file))!;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => freshCredentials(file, { ...stale }, { url: URL_A, refresh: (t) => issuer.refresh(t) })),
+    );
+    expect(issuer.calls).toBe(1);
+    for (const r of results) expect(r.refresh_token).toBe('refresh-101');
+    expect(await readdir(join(dir, 'session'))).toEqual(['credentials-default.json']);
+  });
+
+  it('a failed refresh releases the lock and surfaces exit 3', async () => {
+    await writeCredentials(file, toStored(URL_A, session(1, 10), 'device'));
+    const issuer = rotatingIssuer('some-other-token');
+    await expect(freshCredentials(file, null, { url: URL_A, refresh: (t) => issuer.refresh(t) })).rejects.toMatchObject({ exitCode: 3 });
+    expect(await readdir(join(dir, 'session'))).toEqual(['credentials-default.json']);
+  });
+});
+
+describe('lock file', () => {
+  it('excludes: the second holder waits for the first', async () => {
+    const lock = join(dir, 'x.lock');
+    const order: string[] = [];
+    await Promise.all([
+      withFileLock(lock, async () => {
+        order.push('a-in');
+        await new Promise((r) => setTimeout(r, 100));
+        order.push('a-out');
+      }),
+      (async () => {
+        await new Promise((r) => setTimeout(r, 10));
+        await withFileLock(lock, async () => {
+          order.push('b-in');
+        });
+      })(),
+    ]);
+    expect(order).toEqual(['a-in', 'a-out', 'b-in']);
+  });
+
+  it('breaks a lock left by a process that is gone', async () => {
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const deadPid = Number(child.stdout.toString());
+    const { hostname } = await import('node:os');
+    const lock = join(dir, 'dead.lock');
+    await writeFile(lock, JSON.stringify({ pid: deadPid, host: hostname(), nonce: 'x', created: Date.now() }));
+    const started = Date.now();
+    const release = await acquireLock(lock, { timeoutMs: 2_000 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await release();
+    await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('breaks a lock older than the stale limit, even from a live process', async () => {
+    const { hostname } = await import('node:os');
+    const lock = join(dir, 'old.lock');
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'x', created: 0 }));
+    const old = new Date(Date.now() - 120_000);
+    await utimes(lock, old, old);
+    const release = await acquireLock(lock, { timeoutMs: 2_000, staleMs: 30_000 });
+    await release();
+  });
+
+  it('gives up on a live, fresh lock after the timeout (exit 1, code locked)', async () => {
+    const lock = join(dir, 'held.lock');
+    const release = await acquireLock(lock);
+    await expect(acquireLock(lock, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'locked', exitCode: 1 });
+    await release();
+  });
+
+  it('release leaves a lock that is no longer its own', async () => {
+    const lock = join(dir, 'mine.lock');
+    const release = await acquireLock(lock);
+    await writeFile(lock, 'someone else');
+    await release();
+    expect(await readFile(lock, 'utf8')).toBe('someone else');
+  });
+});
+
+describe('secrets in logs', () => {
+  it('the debug mask hides every token the file holds', () => {
+    const creds: StoredCredentials = toStored(URL_A, { ...session(1), refresh_token: 'v1a2b3c4d5e6' }, 'device');
+    const text = maskSecrets(`saved ${JSON.stringify(creds)} Authorization: Bearer ${creds.access_token}`);
+    expect(text).not.toContain(creds.access_token);
+    expect(text).not.toContain('v1a2b3c4d5e6');
+    expect(text).toContain('ada@example.com');
+  });
+});

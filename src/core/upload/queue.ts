@@ -1,0 +1,338 @@
+import { resolve } from 'node:path';
+import { CliError, ExitCode, firstLine, type ExitCodeValue } from '../errors.js';
+import { checkFiles, type CheckedFile, type UploadLimits } from './checks.js';
+import { sha256File } from './hash.js';
+import { TransportError, type TransportJob, type UploadTransport } from './transport.js';
+
+/** A video row as far as uploading cares (what `begin_video` / `finish_video` return). */
+export interface UploadTarget {
+  id: string;
+  module_id: string;
+  file_url: string;
+  status: 'uploading' | 'ready' | string;
+  sha256: string | null;
+  file_size?: number | null;
+  mime_type?: string | null;
+  key?: string | null;
+}
+
+/**
+ * One file to upload: into a module (the queue calls `begin_video`), or for a row that
+ * already exists (an import created it; the queue only sends the bytes and finishes it).
+ */
+export type UploadInput =
+  | { moduleId: string; path: string; key?: string | null; fileName?: string }
+  | { video: UploadTarget; path: string; key?: string | null };
+
+/** The server side of an upload: the database functions the queue calls. */
+export interface UploadBackend {
+  /** `upload_limits()`, called once per run. */
+  limits(): Promise<UploadLimits>;
+  /** `begin_video(...)`: the existing row for the same bytes in that module, else a new `uploading` one. */
+  begin(req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string }): Promise<UploadTarget>;
+  /** `finish_video(id)`: marks the row `ready`. */
+  finish(videoId: string): Promise<UploadTarget>;
+  /** Sets a row's import key, when an input carries one the row lacks. */
+  setKey?(videoId: string, key: string): Promise<void>;
+}
+
+export type UploadStatus = 'uploaded' | 'unchanged' | 'failed' | 'refused';
+
+/** One line of the per-file report (`--json` prints these under `files`). */
+export interface UploadFileReport {
+  file: string;
+  status: UploadStatus;
+  video_id: string | null;
+  bytes_sent: number;
+  error: string | null;
+  module_id: string | null;
+  key: string | null;
+  size: number | null;
+  sha256: string | null;
+  /** The exit code the failure alone would have had (not printed in JSON). */
+  exit_code?: ExitCodeValue;
+}
+
+export interface UploadReport {
+  files: UploadFileReport[];
+  /** The run was stopped by its signal; unfinished files stay resumable. */
+  interrupted: boolean;
+}
+
+export type UploadEvent =
+  | { type: 'refused'; index: number; file: string; reason: string }
+  | { type: 'queued'; index: number; file: string; size: number }
+  | { type: 'hashing'; index: number; file: string; size: number }
+  | { type: 'started'; index: number; file: string; size: number; resumedFrom: number; videoId: string }
+  | { type: 'progress'; index: number; file: string; offset: number; size: number }
+  | { type: 'retry'; index: number; file: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
+  | { type: 'finished'; index: number; report: UploadFileReport };
+
+export interface UploadQueueOptions {
+  backend: UploadBackend;
+  transport: UploadTransport;
+  /** Files in flight at once (default 3). Chunks within a file are sequential. */
+  concurrency?: number;
+  /** Pauses before whole-file retries of `begin` / `finish` after a transient error (default 1 s, 3 s, 10 s). */
+  retryDelays?: number[];
+  /** Which errors of `begin` / `finish` are worth retrying (default: network and server errors). */
+  isTransient?: (err: unknown) => boolean;
+  /** Aborting stops new work and aborts sends; resume state is kept. */
+  signal?: AbortSignal;
+  onEvent?: (event: UploadEvent) => void;
+}
+
+export const DEFAULT_CONCURRENCY = 3;
+
+/** Network failures and 5xx are transient; usage, auth, not-found and conflicts are not. */
+export function isTransientError(err: unknown): boolean {
+  if (err instanceof TransportError) return false;
+  if (err instanceof CliError) return err.exitCode === ExitCode.failure && err.code !== 'schema_mismatch';
+  if (err instanceof Error && err.name === 'AbortError') return false;
+  return true;
+}
+
+interface Planned {
+  index: number;
+  input: UploadInput;
+  checked: CheckedFile;
+}
+
+/**
+ * Uploads files to video rows: checks every file first (one `upload_limits()` call),
+ * then per file, `concurrency` at a time: sha256, `begin_video` (same bytes → same row;
+ * a `ready` row with the same hash is "unchanged"), the transport, `finish_video`.
+ * Never throws for a file's failure: `run` returns a report with one entry per input.
+ */
+export class UploadQueue {
+  private readonly opts: Required<Omit<UploadQueueOptions, 'signal' | 'onEvent'>> & Pick<UploadQueueOptions, 'signal' | 'onEvent'>;
+  private readonly sameBytes = new Map<string, Promise<unknown>>();
+
+  constructor(opts: UploadQueueOptions) {
+    this.opts = {
+      concurrency: DEFAULT_CONCURRENCY,
+      retryDelays: [1000, 3000, 10_000],
+      isTransient: isTransientError,
+      ...opts,
+    };
+    if (!Number.isInteger(this.opts.concurrency) || this.opts.concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+  }
+
+  async run(inputs: UploadInput[]): Promise<UploadReport> {
+    const reports: UploadFileReport[] = new Array(inputs.length);
+    if (inputs.length === 0) return { files: [], interrupted: false };
+    const limits = await this.opts.backend.limits();
+    const checks = await checkFiles(inputs.map((i) => i.path), limits);
+
+    const planned: Planned[] = [];
+    const seen = new Map<string, number>();
+    inputs.forEach((input, index) => {
+      const check = checks[index]!;
+      if (!check.ok) {
+        reports[index] = this.report(input, { status: 'refused', error: check.reason, exit_code: ExitCode.usage });
+        this.emit({ type: 'refused', index, file: input.path, reason: check.reason });
+        return;
+      }
+      // The same file twice for the same target would race itself: upload it once, report both.
+      const target = 'video' in input ? `video:${input.video.id}` : `module:${input.moduleId}`;
+      const dupKey = `${target}|${resolve(input.path)}`;
+      const first = seen.get(dupKey);
+      if (first !== undefined) {
+        reports[index] = this.report(input, { status: 'refused', error: `${input.path}: given twice; uploaded once`, exit_code: ExitCode.usage });
+        this.emit({ type: 'refused', index, file: input.path, reason: reports[index]!.error! });
+        return;
+      }
+      seen.set(dupKey, index);
+      planned.push({ index, input, checked: check.file });
+      this.emit({ type: 'queued', index, file: input.path, size: check.file.size });
+    });
+
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < planned.length) {
+        const item = planned[next++]!;
+        const report = await this.uploadOne(item);
+        reports[item.index] = report;
+        this.emit({ type: 'finished', index: item.index, report });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, planned.length) }, worker));
+    return { files: reports, interrupted: Boolean(this.opts.signal?.aborted) };
+  }
+
+  private async uploadOne({ index, input, checked }: Planned): Promise<UploadFileReport> {
+    const file = input.path;
+    let videoId: string | null = 'video' in input ? input.video.id : null;
+    let sha: string | null = null;
+    let bytesSent = 0;
+    const fail = (err: unknown): UploadFileReport => {
+      const aborted = this.aborted() || (err instanceof TransportError && err.aborted) || (err instanceof Error && err.name === 'AbortError');
+      const message = aborted ? 'interrupted; run the same command again to resume' : errorText(err);
+      const exit_code = aborted ? ExitCode.interrupted : err instanceof CliError ? err.exitCode : ExitCode.failure;
+      if (err instanceof TransportError) bytesSent = Math.max(bytesSent, err.bytesSent);
+      return this.report(input, { status: 'failed', video_id: videoId, bytes_sent: bytesSent, error: message, size: checked.size, sha256: sha, exit_code });
+    };
+
+    try {
+      this.throwIfAborted();
+      this.emit({ type: 'hashing', index, file, size: checked.size });
+      const hashOpts: { signal?: AbortSignal } = {};
+      if (this.opts.signal) hashOpts.signal = this.opts.signal;
+      sha = await sha256File(checked.absPath, hashOpts);
+      this.throwIfAborted();
+
+      const sameKey = `${'video' in input ? input.video.module_id : input.moduleId}|${sha}`;
+      const before = this.sameBytes.get(sameKey);
+      let release!: () => void;
+      const mine = new Promise<void>((r) => (release = r));
+      this.sameBytes.set(sameKey, (before ?? Promise.resolve()).then(() => mine));
+      try {
+        if (before) await before;
+        this.throwIfAborted();
+        return await this.sendAndFinish(index, input, checked, sha, (id) => (videoId = id), (n) => (bytesSent = n));
+      } finally {
+        release();
+      }
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  private async sendAndFinish(
+    index: number,
+    input: UploadInput,
+    checked: CheckedFile,
+    sha: string,
+    setVideoId: (id: string) => void,
+    setBytesSent: (n: number) => void,
+  ): Promise<UploadFileReport> {
+    const file = input.path;
+    let video: UploadTarget;
+    if ('video' in input) {
+      video = input.video;
+      if (video.sha256 && video.sha256 !== sha) {
+        throw new CliError(`${file}: the file changed since its video row was created (sha256 differs)`, { code: 'file_changed', exitCode: ExitCode.conflict });
+      }
+    } else {
+      const moduleId = input.moduleId;
+      video = await this.withRetries(index, file, () =>
+        this.opts.backend.begin({ moduleId, fileName: input.fileName ?? checked.name, size: checked.size, sha256: sha, mimeType: checked.mimeType }),
+      );
+    }
+    setVideoId(video.id);
+    if (input.key && this.opts.backend.setKey && video.key !== input.key) await this.opts.backend.setKey(video.id, input.key);
+
+    if (video.status === 'ready' && video.sha256 === sha) {
+      return this.report(input, { status: 'unchanged', video_id: video.id, size: checked.size, sha256: sha });
+    }
+
+    const job: TransportJob = {
+      videoId: video.id,
+      absPath: checked.absPath,
+      size: checked.size,
+      mtimeMs: checked.mtimeMs,
+      objectName: video.file_url,
+      contentType: video.mime_type ?? checked.mimeType,
+    };
+    let resumedFrom = 0;
+    const signal = this.opts.signal ?? new AbortController().signal;
+    const sent = await this.opts.transport.send(job, {
+      signal,
+      onStart: (offset) => {
+        resumedFrom = offset;
+        this.emit({ type: 'started', index, file, size: checked.size, resumedFrom: offset, videoId: video.id });
+      },
+      onProgress: (offset) => {
+        setBytesSent(Math.max(0, offset - resumedFrom));
+        this.emit({ type: 'progress', index, file, offset, size: checked.size });
+      },
+      onRetry: (attempt, maxAttempts, delayMs, reason) => this.emit({ type: 'retry', index, file, attempt, maxAttempts, delayMs, reason }),
+    });
+    setBytesSent(sent.bytesSent);
+    this.throwIfAborted();
+    await this.withRetries(index, file, () => this.opts.backend.finish(video.id));
+    await this.opts.transport.forget(job).catch(() => undefined);
+    return this.report(input, { status: 'uploaded', video_id: video.id, bytes_sent: sent.bytesSent, size: checked.size, sha256: sha });
+  }
+
+  /** Runs a database call, retrying transient failures after the configured pauses. */
+  private async withRetries<T>(index: number, file: string, call: () => Promise<T>): Promise<T> {
+    const delays = this.opts.retryDelays;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (attempt >= delays.length || !this.opts.isTransient(err) || this.aborted()) throw err;
+        const delayMs = delays[attempt]!;
+        this.emit({ type: 'retry', index, file, attempt: attempt + 1, maxAttempts: delays.length, delayMs, reason: errorText(err) });
+        await sleep(delayMs, this.opts.signal);
+      }
+    }
+  }
+
+  private report(input: UploadInput, fields: Partial<UploadFileReport> & { status: UploadStatus }): UploadFileReport {
+    return {
+      file: input.path,
+      video_id: null,
+      bytes_sent: 0,
+      error: null,
+      module_id: 'video' in input ? input.video.module_id : input.moduleId,
+      key: input.key ?? ('video' in input ? input.video.key ?? null : null),
+      size: null,
+      sha256: null,
+      ...fields,
+    };
+  }
+
+  private emit(event: UploadEvent): void {
+    try {
+      this.opts.onEvent?.(event);
+    } catch {
+      // A renderer's failure must not fail an upload.
+    }
+  }
+
+  private aborted(): boolean {
+    return Boolean(this.opts.signal?.aborted);
+  }
+
+  private throwIfAborted(): void {
+    if (this.aborted()) throw new TransportError('interrupted', { aborted: true });
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return firstLine(err.message) || err.name;
+  return String(err);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolveSleep) => {
+    if (signal?.aborted) return resolveSleep();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolveSleep();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * The exit code for a finished run: 0 when every file is uploaded or unchanged; 130 when
+ * interrupted; when nothing succeeded and every failure has the same cause (all files in a
+ * module that is not yours), that cause's code; else 6 (partial failure).
+ */
+export function exitCodeFor(report: UploadReport): ExitCodeValue {
+  if (report.interrupted) return ExitCode.interrupted;
+  const bad = report.files.filter((f) => f.status === 'failed' || f.status === 'refused');
+  if (bad.length === 0) return ExitCode.ok;
+  const good = report.files.length - bad.length;
+  const codes = new Set(bad.map((f) => f.exit_code ?? ExitCode.failure));
+  if (good === 0 && codes.size === 1) {
+    const only = [...codes][0]!;
+    if (only === ExitCode.auth || only === ExitCode.notFound) return only;
+  }
+  return ExitCode.partial;
+}

@@ -1,0 +1,241 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliError, ExitCode } from '../../src/core/errors.js';
+import type { UploadLimits } from '../../src/core/upload/checks.js';
+import { exitCodeFor, UploadQueue, type UploadBackend, type UploadEvent, type UploadTarget } from '../../src/core/upload/queue.js';
+import { TransportError, type TransportHooks, type TransportJob, type UploadTransport } from '../../src/core/upload/transport.js';
+import { writeText, writeVideo } from '../support/media.js';
+
+const limits: UploadLimits = { file_size_limit: 10 * 1024 * 1024, allowed_mime_types: ['video/mp4', 'video/webm'] };
+
+/** The database side, in memory: begin returns the row for the same bytes, finish marks it ready. */
+class MemoryBackend implements UploadBackend {
+  rows = new Map<string, UploadTarget & { file_name: string }>();
+  calls: string[] = [];
+  failBegin: unknown[] = [];
+  failFinish: unknown[] = [];
+  limitCalls = 0;
+  private seq = 0;
+
+  async limits(): Promise<UploadLimits> {
+    this.limitCalls += 1;
+    return limits;
+  }
+  async begin(req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string }): Promise<UploadTarget> {
+    this.calls.push(`begin ${req.fileName}`);
+    const failure = this.failBegin.shift();
+    if (failure) throw failure;
+    if (req.moduleId === 'not-mine') throw new CliError('not found, or not yours', { code: 'not_found', exitCode: ExitCode.notFound });
+    for (const row of this.rows.values()) if (row.module_id === req.moduleId && row.sha256 === req.sha256) return { ...row };
+    const id = `v${++this.seq}`;
+    const row = { id, module_id: req.moduleId, file_url: `u/s/${req.moduleId}/${id}/${req.fileName}`, status: 'uploading', sha256: req.sha256, mime_type: req.mimeType, file_size: req.size, file_name: req.fileName, key: null };
+    this.rows.set(id, row);
+    return { ...row };
+  }
+  async finish(videoId: string): Promise<UploadTarget> {
+    this.calls.push(`finish ${videoId}`);
+    const failure = this.failFinish.shift();
+    if (failure) throw failure;
+    const row = this.rows.get(videoId)!;
+    row.status = 'ready';
+    return { ...row };
+  }
+}
+
+/** A tus server and resume store in memory: offsets survive "runs", a failure can cut a send. */
+class MemoryTransport implements UploadTransport {
+  offsets = new Map<string, number>();
+  sent = new Map<string, number>();
+  forgotten: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  cutAt: number | null = null;
+  failWith: TransportError | null = null;
+  stepDelayMs = 1;
+
+  async send(job: TransportJob, hooks: TransportHooks) {
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      const from = this.offsets.get(job.videoId) ?? 0;
+      hooks.onStart(from);
+      if (this.failWith) throw this.failWith;
+      let offset = from;
+      const step = 256 * 1024;
+      while (offset < job.size) {
+        if (hooks.signal.aborted) throw new TransportError('interrupted', { aborted: true, bytesSent: offset - from });
+        if (this.cutAt !== null && offset >= this.cutAt) throw new TransportError('connection reset', { bytesSent: offset - from });
+        await new Promise((r) => setTimeout(r, this.stepDelayMs));
+        offset = Math.min(job.size, offset + step);
+        this.offsets.set(job.videoId, offset);
+        this.sent.set(job.videoId, (this.sent.get(job.videoId) ?? 0) + Math.min(step, job.size - (offset - step)));
+        hooks.onProgress(offset, job.size);
+      }
+      return { bytesSent: job.size - from, resumedFrom: from };
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+  async forget(job: TransportJob) {
+    this.forgotten.push(job.videoId);
+    this.offsets.delete(job.videoId);
+  }
+}
+
+let dir: string;
+const at = (name: string) => join(dir, name);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'upload-queue-'));
+  for (let i = 1; i <= 6; i++) await writeVideo(at(`c${i}.mp4`), 600_000 + i, 'mp4');
+  await writeVideo(at('big.webm'), 2 * 1024 * 1024, 'webm');
+  await writeText(at('notes.txt'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function queue(backend: MemoryBackend, transport: MemoryTransport, extra: Partial<ConstructorParameters<typeof UploadQueue>[0]> = {}) {
+  return new UploadQueue({ backend, transport, concurrency: 3, retryDelays: [0, 0], ...extra });
+}
+
+describe('UploadQueue', () => {
+  it('uploads valid files, refuses bad ones without touching the server, keeps input order', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    const events: UploadEvent[] = [];
+    const report = await queue(backend, transport, { onEvent: (e) => events.push(e) }).run([
+      { moduleId: 'm1', path: at('c1.mp4') },
+      { moduleId: 'm1', path: at('notes.txt') },
+      { moduleId: 'm1', path: at('missing.mp4') },
+      { moduleId: 'm1', path: at('c2.mp4') },
+    ]);
+    expect(report.files.map((f) => f.status)).toEqual(['uploaded', 'refused', 'refused', 'uploaded']);
+    expect(report.files[0]!.bytes_sent).toBe(600_001);
+    expect(report.files[1]!.error).toMatch(/notes\.txt: not a video \(text\/plain\); allowed: mp4, webm/);
+    expect(backend.limitCalls).toBe(1);
+    expect(backend.calls.filter((c) => c.startsWith('begin'))).toHaveLength(2);
+    expect([...backend.rows.values()].every((r) => r.status === 'ready')).toBe(true);
+    expect(transport.forgotten).toHaveLength(2);
+    expect(exitCodeFor(report)).toBe(ExitCode.partial);
+    // Refusals come before any file starts.
+    const firstStart = events.findIndex((e) => e.type === 'hashing');
+    const lastRefusal = events.map((e) => e.type).lastIndexOf('refused');
+    expect(lastRefusal).toBeLessThan(firstStart);
+  });
+
+  it('reports the same bytes as unchanged and sends nothing', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    await queue(backend, transport).run([{ moduleId: 'm1', path: at('c3.mp4') }]);
+    const before = [...transport.sent.values()].reduce((a, b) => a + b, 0);
+    const again = await queue(backend, transport).run([{ moduleId: 'm1', path: at('c3.mp4') }]);
+    expect(again.files[0]).toMatchObject({ status: 'unchanged', bytes_sent: 0 });
+    expect([...transport.sent.values()].reduce((a, b) => a + b, 0)).toBe(before);
+    expect(exitCodeFor(again)).toBe(ExitCode.ok);
+  });
+
+  it('uploads identical files in one module once (the second is unchanged)', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    const { copyFile } = await import('node:fs/promises');
+    await copyFile(at('c4.mp4'), at('c4-copy.mp4'));
+    const report = await queue(backend, transport).run([
+      { moduleId: 'm1', path: at('c4.mp4') },
+      { moduleId: 'm1', path: at('c4-copy.mp4') },
+    ]);
+    expect(report.files.map((f) => f.status).sort()).toEqual(['unchanged', 'uploaded']);
+    expect(backend.rows.size).toBe(1);
+  });
+
+  it('keeps to the concurrency limit', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    transport.stepDelayMs = 5;
+    const inputs = [1, 2, 3, 4, 5, 6].map((i) => ({ moduleId: 'm2', path: at(`c${i}.mp4`) }));
+    const report = await queue(backend, transport, { concurrency: 2 }).run(inputs);
+    expect(report.files.every((f) => f.status === 'uploaded')).toBe(true);
+    expect(transport.maxInFlight).toBe(2);
+  });
+
+  it('retries transient begin and finish errors, not a not-found', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    const transient = new CliError('cannot reach http://127.0.0.1:1', { code: 'network', exitCode: ExitCode.failure });
+    backend.failBegin.push(transient);
+    backend.failFinish.push(transient);
+    const retries: UploadEvent[] = [];
+    const report = await queue(backend, transport, { onEvent: (e) => e.type === 'retry' && retries.push(e) }).run([{ moduleId: 'm1', path: at('c5.mp4') }]);
+    expect(report.files[0]!.status).toBe('uploaded');
+    expect(retries).toHaveLength(2);
+
+    const denied = await queue(new MemoryBackend(), new MemoryTransport()).run([{ moduleId: 'not-mine', path: at('c5.mp4') }]);
+    expect(denied.files[0]).toMatchObject({ status: 'failed', error: 'not found, or not yours' });
+    expect(exitCodeFor(denied)).toBe(ExitCode.notFound);
+  });
+
+  it('gives up after the last retry and reports the failure', async () => {
+    const backend = new MemoryBackend();
+    const transient = new CliError('server error', { code: 'server_error', exitCode: ExitCode.failure });
+    backend.failFinish.push(transient, transient, transient);
+    const report = await queue(backend, new MemoryTransport()).run([{ moduleId: 'm1', path: at('c6.mp4') }]);
+    expect(report.files[0]).toMatchObject({ status: 'failed', error: 'server error' });
+    expect(report.files[0]!.bytes_sent).toBe(600_006);
+  });
+
+  it('resumes a cut transfer on the next run, sending only the rest', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    transport.cutAt = 1024 * 1024;
+    const first = await queue(backend, transport).run([{ moduleId: 'm3', path: at('big.webm') }]);
+    expect(first.files[0]).toMatchObject({ status: 'failed', error: 'connection reset', bytes_sent: 1024 * 1024 });
+    transport.cutAt = null;
+    const second = await queue(backend, transport).run([{ moduleId: 'm3', path: at('big.webm') }]);
+    expect(second.files[0]).toMatchObject({ status: 'uploaded', bytes_sent: 1024 * 1024 });
+    expect(second.files[0]!.video_id).toBe(first.files[0]!.video_id);
+  });
+
+  it('stops on abort: unfinished files fail as interrupted, nothing is forgotten', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    transport.stepDelayMs = 20;
+    const controller = new AbortController();
+    const run = queue(backend, transport, { signal: controller.signal, concurrency: 1, onEvent: (e) => e.type === 'progress' && controller.abort() }).run([
+      { moduleId: 'm4', path: at('big.webm') },
+      { moduleId: 'm4', path: at('c1.mp4') },
+    ]);
+    const report = await run;
+    expect(report.interrupted).toBe(true);
+    expect(report.files.map((f) => f.status)).toEqual(['failed', 'failed']);
+    expect(report.files[0]!.error).toMatch(/interrupted/);
+    expect(transport.forgotten).toHaveLength(0);
+    expect(exitCodeFor(report)).toBe(ExitCode.interrupted);
+    expect(backend.calls.filter((c) => c.startsWith('begin'))).toHaveLength(1);
+  });
+
+  it('sends the bytes of rows begun elsewhere (an import) and checks their hash', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    const { sha256File } = await import('../../src/core/upload/hash.js');
+    const sha = await sha256File(at('c2.mp4'));
+    const row: UploadTarget = { id: 'imported-1', module_id: 'm9', file_url: 'u/s/m9/imported-1/c2.mp4', status: 'uploading', sha256: sha, mime_type: 'video/mp4', key: 'intro' };
+    backend.rows.set(row.id, { ...row, file_name: 'c2.mp4' });
+    const report = await queue(backend, transport).run([
+      { video: row, path: at('c2.mp4') },
+      { video: { ...row, id: 'imported-2', sha256: 'f'.repeat(64) }, path: at('c2.mp4') },
+    ]);
+    expect(report.files[0]).toMatchObject({ status: 'uploaded', video_id: 'imported-1', key: 'intro' });
+    expect(report.files[1]).toMatchObject({ status: 'failed' });
+    expect(report.files[1]!.error).toMatch(/changed since its video row was created/);
+    expect(backend.calls.some((c) => c.startsWith('begin'))).toBe(false);
+  });
+
+  it('returns an empty report for no input, without calling the server', async () => {
+    const backend = new MemoryBackend();
+    expect(await queue(backend, new MemoryTransport()).run([])).toEqual({ files: [], interrupted: false });
+    expect(backend.limitCalls).toBe(0);
+  });
+});

@@ -1,0 +1,383 @@
+// Resumable uploads at /storage/v1/upload/resumable: @tus/server with @tus/file-store, shaped the way Supabase
+// Storage runs it (src/http/routes/tus): metadata keys bucketName/objectName/contentType/cacheControl/metadata,
+// upload ids "<bucket>/<objectName>/<version>" sent base64url-encoded in absolute Location URLs, the JWT checked
+// on every request, the RLS rehearsal of the write on POST and on every PATCH (with that request's x-upsert),
+// and the object row written as Storage's admin when the last byte is in. Errors are plain text with the real
+// HTTP status, as TUS routes answer.
+//
+// Differences from Supabase, on purpose: an upload answers only the user who created it (Supabase lets any
+// caller HEAD it, and relies on the RLS rehearsal for PATCH); a missing contentType is checked against the
+// bucket's allowed types as application/octet-stream instead of skipping the check; a bad or expired token is
+// refused with HTTP 403 and Storage's message as plain text (Storage's JWT layer answers 400 with its JSON).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { link, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { ERRORS, Server, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
+import { headerValue, headersObject } from '../http.js';
+import type { GatewayAuth } from '../service.js';
+import type { SqlRequestInfo } from '../sql.js';
+import { callerFromGateway, type StorageCaller } from './caller.js';
+import type { StorageDatabase } from './database.js';
+import { StorageError, storageErrors } from './errors.js';
+import type { ObjectFileStore } from './file-store.js';
+import { assertMimeTypeAllowed, assertValidKey, cacheControlFromSeconds, GLOBAL_FILE_SIZE_LIMIT, maxFileSize } from './limits.js';
+import { objectMetadata } from './objects.js';
+
+export const TUS_PATH = '/storage/v1/upload/resumable';
+
+/** The metadata key under which the creating user's id is kept with the upload (server-side; never from the client). */
+const OWNER_KEY = 'owner';
+
+export interface ResumableOptions {
+  /** How long an upload URL stays valid (Supabase hosted: up to 24 h; self-hosted default 1 h). */
+  expiryMs?: number;
+  /** Largest request body accepted on POST/PATCH. Supabase requires 6 MiB chunks; any size up to this is taken. */
+  maxChunkSize?: number;
+  /** How long a request waits for another request on the same object to finish before answering 409. */
+  lockWaitMs?: number;
+  /** Skip the RLS rehearsal on PATCH (bench only: measures what the per-chunk check costs). */
+  skipPatchRehearsal?: boolean;
+}
+
+type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
+
+interface RequestContext {
+  caller: StorageCaller;
+  sqlRequest: SqlRequestInfo;
+  upsert: boolean;
+  /** Set while creating an upload: the bucket found by the naming step. */
+  bucketLimit?: number;
+}
+
+interface UploadInfo {
+  owner: string;
+  maxSize: number;
+}
+
+/** Parses "<bucket>/<objectName>/<version>". */
+export function parseUploadId(id: string): { bucket: string; objectName: string; version: string } | null {
+  const first = id.indexOf('/');
+  const last = id.lastIndexOf('/');
+  if (first <= 0 || last <= first) return null;
+  const bucket = id.slice(0, first);
+  const objectName = id.slice(first + 1, last);
+  const version = id.slice(last + 1);
+  if (!/^[0-9a-f-]{36}$/.test(version)) return null;
+  try {
+    assertValidKey(objectName);
+  } catch {
+    return null;
+  }
+  return { bucket, objectName, version };
+}
+
+function tusError(status: number, body: string): { status_code: number; body: string } {
+  return { status_code: status, body };
+}
+
+function asTusError(err: unknown): unknown {
+  if (err instanceof StorageError) return tusError(err.status, err.message);
+  return err;
+}
+
+export class ResumableUploads {
+  readonly server: Server;
+  private readonly contexts = new WeakMap<IncomingMessage, RequestContext>();
+  private readonly uploads = new Map<string, UploadInfo>();
+  private readonly locker: ObjectLocker;
+  private readonly store: FileStore;
+  private readonly expiryMs: number;
+  private readonly maxChunkSize: number;
+  private sweepTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: StorageDatabase,
+    private readonly files: ObjectFileStore,
+    private readonly options: ResumableOptions = {},
+  ) {
+    this.expiryMs = options.expiryMs ?? 24 * 60 * 60 * 1000;
+    this.maxChunkSize = options.maxChunkSize ?? 64 * 1024 * 1024;
+    this.locker = new ObjectLocker(options.lockWaitMs ?? 1000);
+    this.store = new FileStore({ directory: files.tusDir, expirationPeriodInMilliseconds: this.expiryMs });
+    const headLocker: Locker = { newLock: () => new NoLock() };
+    this.server = new Server({
+      path: TUS_PATH,
+      datastore: this.store,
+      disableTerminationForFinishedUploads: true,
+      respectForwardedHeaders: false,
+      allowedHeaders: ['Authorization', 'X-Upsert', 'Upload-Expires', 'ApiKey', 'x-signature'],
+      // HEAD only reads the offset; it must not wait behind (or cancel) a PATCH in flight.
+      locker: (req) => (req.method === 'HEAD' ? headLocker : this.locker),
+      namingFunction: (req, metadata) => this.nameUpload(req, metadata),
+      generateUrl: (_req, { proto, host, path, id }) => `${proto}://${host}${path}/${Buffer.from(id, 'utf8').toString('base64url')}`,
+      getFileIdFromRequest: (_req, lastPath) => {
+        if (!lastPath) return undefined;
+        const id = Buffer.from(lastPath, 'base64url').toString('utf8');
+        return parseUploadId(id) ? id : undefined;
+      },
+      maxSize: (req, id) => this.maxSizeFor(req, id),
+      onIncomingRequest: (req, id) => this.authorize(req, id),
+      onUploadCreate: (req, upload) => this.createUpload(req, upload),
+      onUploadFinish: (req, upload) => this.finishUpload(req, upload),
+      onResponseError: (_req, err) => (err instanceof StorageError ? tusError(err.status, err.message) : undefined),
+    });
+  }
+
+  async init(): Promise<void> {
+    await this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep().catch(() => undefined), 60 * 60 * 1000);
+    this.sweepTimer.unref();
+  }
+
+  close(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  /** Entry point for every request under TUS_PATH. */
+  async handle(req: IncomingMessage, res: ServerResponse, auth: GatewayAuth, path: string): Promise<void> {
+    if (req.method !== 'OPTIONS') {
+      const result = callerFromGateway(auth);
+      if (!result.ok) {
+        const body = result.error.message;
+        res.writeHead(403, {
+          'Tus-Resumable': '1.0.0',
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Content-Length': Buffer.byteLength(body),
+          ...(req.method === 'PATCH' || req.method === 'POST' ? { Connection: 'close' } : {}),
+        });
+        res.end(body);
+        return;
+      }
+      this.contexts.set(req, {
+        caller: result.caller,
+        sqlRequest: { method: req.method ?? 'GET', path, headers: headersObject(req.headers) },
+        upsert: headerValue(req.headers, 'x-upsert') === 'true',
+      });
+    }
+    await this.server.handle(req, res);
+  }
+
+  private context(req: TusRequest): RequestContext {
+    const node = req.runtime?.node?.req as IncomingMessage | undefined;
+    const ctx = node ? this.contexts.get(node) : undefined;
+    if (!ctx) throw tusError(403, 'Invalid Compact JWS');
+    return ctx;
+  }
+
+  /** POST: bucket, then MIME type (415), then the id. The size (413) and RLS follow in @tus/server's order. */
+  private async nameUpload(req: TusRequest, metadata?: Record<string, string | null>): Promise<string> {
+    const ctx = this.context(req);
+    const bucketName = metadata?.bucketName ?? '';
+    const objectName = metadata?.objectName ?? '';
+    if (!bucketName || !objectName) throw tusError(400, 'Metadata header must include bucketName and objectName');
+    try {
+      assertValidKey(objectName);
+      const bucket = await this.db.findBucket(bucketName);
+      if (!bucket) throw storageErrors.bucketNotFound();
+      assertMimeTypeAllowed(metadata?.contentType || 'application/octet-stream', bucket.allowed_mime_types);
+      ctx.bucketLimit = maxFileSize(bucket);
+    } catch (err) {
+      throw asTusError(err);
+    }
+    return `${bucketName}/${objectName}/${randomUUID()}`;
+  }
+
+  private async maxSizeFor(req: TusRequest, id: string | null): Promise<number> {
+    if (id === null) return GLOBAL_FILE_SIZE_LIMIT;
+    const ctx = this.context(req);
+    if (ctx.bucketLimit !== undefined) return ctx.bucketLimit;
+    return (await this.uploadInfo(id))?.maxSize ?? GLOBAL_FILE_SIZE_LIMIT;
+  }
+
+  /** Every request: the creator only, the chunk within bounds, and on POST/PATCH the RLS rehearsal of the write. */
+  private async authorize(req: TusRequest, id: string): Promise<void> {
+    const ctx = this.context(req);
+    const parsed = parseUploadId(id);
+    if (!parsed) throw ERRORS.FILE_NOT_FOUND;
+    const length = Number(req.headers.get('content-length') ?? 0);
+    if (length > this.maxChunkSize) throw tusError(413, `Maximum chunk size of ${this.maxChunkSize} bytes exceeded`);
+    if (req.method !== 'POST') {
+      const info = await this.uploadInfo(id);
+      if (!info) throw ERRORS.FILE_NOT_FOUND;
+      if (ctx.caller.role !== 'service_role' && info.owner !== ctx.caller.sub) {
+        throw tusError(403, 'This upload was created by another user');
+      }
+    }
+    if (req.method === 'POST' || (req.method === 'PATCH' && !this.options.skipPatchRehearsal)) {
+      try {
+        await this.db.rehearseWrite(ctx.caller, ctx.sqlRequest, req.method === 'POST' ? 'storage.tus.create' : 'storage.tus.patch', {
+          bucket: parsed.bucket,
+          name: parsed.objectName,
+          version: parsed.version,
+          userMetadata: null,
+          upsert: ctx.upsert,
+        });
+      } catch (err) {
+        throw asTusError(err);
+      }
+    }
+  }
+
+  private async createUpload(req: TusRequest, upload: Upload): Promise<{ metadata: Record<string, string | null> }> {
+    const ctx = this.context(req);
+    const metadata: Record<string, string | null> = { ...(upload.metadata ?? {}) };
+    metadata.cacheControl = cacheControlFromSeconds(metadata.cacheControl);
+    metadata[OWNER_KEY] = ctx.caller.sub;
+    this.remember(upload.id, { owner: ctx.caller.sub, maxSize: ctx.bucketLimit ?? GLOBAL_FILE_SIZE_LIMIT });
+    return { metadata };
+  }
+
+  /**
+   * The last byte is in: the upload file is hard-linked to the object's path (same inode, no copy; the upload
+   * keeps answering HEAD with its full offset until it expires), then the row is written as Storage's admin.
+   */
+  private async finishUpload(req: TusRequest, upload: Upload): Promise<{ headers: Record<string, string> }> {
+    const ctx = this.context(req);
+    const parsed = parseUploadId(upload.id);
+    if (!parsed) throw ERRORS.FILE_NOT_FOUND;
+    const { bucket, objectName, version } = parsed;
+    const source = join(this.files.tusDir, upload.id);
+    const target = this.files.objectPath(bucket, objectName, version);
+    await mkdir(dirname(target), { recursive: true });
+    let linked = false;
+    try {
+      await link(source, target);
+      linked = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const stats = await stat(target);
+    const meta = upload.metadata ?? {};
+    let userMetadata: Record<string, unknown> | null = null;
+    if (meta.metadata) {
+      try {
+        userMetadata = JSON.parse(meta.metadata) as Record<string, unknown>;
+      } catch {
+        userMetadata = null;
+      }
+    }
+    try {
+      const committed = await this.db.commitWrite(ctx.caller, {
+        bucket,
+        name: objectName,
+        version,
+        metadata: objectMetadata(stats.mtimeMs, stats.size, meta.contentType || 'application/octet-stream', meta.cacheControl || 'no-cache'),
+        userMetadata,
+        upsert: ctx.upsert,
+      });
+      if (committed.replacedVersion) await this.files.remove(bucket, objectName, committed.replacedVersion);
+    } catch (err) {
+      if (linked) await unlink(target).catch(() => undefined);
+      throw asTusError(err);
+    }
+    return { headers: { 'Tus-Complete': '1' } };
+  }
+
+  private remember(id: string, info: UploadInfo): void {
+    this.uploads.set(id, info);
+    if (this.uploads.size > 10_000) {
+      const oldest = this.uploads.keys().next().value;
+      if (oldest !== undefined) this.uploads.delete(oldest);
+    }
+  }
+
+  /** Owner and size limit of an upload: from memory, else from its stored info (after a restart). */
+  private async uploadInfo(id: string): Promise<UploadInfo | null> {
+    const cached = this.uploads.get(id);
+    if (cached) return cached;
+    let upload: Upload;
+    try {
+      upload = await this.store.getUpload(id);
+    } catch {
+      return null;
+    }
+    const parsed = parseUploadId(id);
+    const bucket = parsed ? await this.db.findBucket(parsed.bucket) : null;
+    const info = { owner: upload.metadata?.[OWNER_KEY] ?? '', maxSize: bucket ? maxFileSize(bucket) : GLOBAL_FILE_SIZE_LIMIT };
+    this.remember(id, info);
+    return info;
+  }
+
+  /** Removes uploads (finished or not) older than the URL lifetime: their data file and their info file. */
+  async sweep(now = Date.now()): Promise<number> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.files.tusDir, { recursive: true });
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const entry of entries) {
+      if (!entry.endsWith('.json')) continue;
+      const infoPath = join(this.files.tusDir, entry);
+      try {
+        const info = JSON.parse(await readFile(infoPath, 'utf8')) as { creation_date?: string };
+        const created = info.creation_date ? Date.parse(info.creation_date) : 0;
+        if (now - created < this.expiryMs) continue;
+        await rm(infoPath.slice(0, -'.json'.length), { force: true });
+        await rm(infoPath, { force: true });
+        this.uploads.delete(entry.slice(0, -'.json'.length));
+        removed++;
+      } catch {
+        // unreadable or concurrently removed: leave it for the next sweep
+      }
+    }
+    return removed;
+  }
+}
+
+/** Locks per object (bucket + name, any upload id): a second writer of the same object waits briefly, then gets 409. */
+class ObjectLocker implements Locker {
+  private readonly held = new Map<string, Array<() => void>>();
+
+  constructor(private readonly waitMs: number) {}
+
+  newLock(id: string): Lock {
+    const parsed = parseUploadId(id);
+    const key = parsed ? `${parsed.bucket}/${parsed.objectName}` : id;
+    return new ObjectLock(key, this.held, this.waitMs);
+  }
+}
+
+class ObjectLock implements Lock {
+  private owned = false;
+
+  constructor(
+    private readonly key: string,
+    private readonly held: Map<string, Array<() => void>>,
+    private readonly waitMs: number,
+  ) {}
+
+  async lock(signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.waitMs;
+    while (this.held.has(this.key)) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal.aborted) throw tusError(409, 'Resource already locked');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, remaining);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.held.get(this.key)?.push(done);
+      });
+    }
+    this.held.set(this.key, []);
+    this.owned = true;
+  }
+
+  async unlock(): Promise<void> {
+    if (!this.owned) return;
+    this.owned = false;
+    const waiters = this.held.get(this.key) ?? [];
+    this.held.delete(this.key);
+    for (const wake of waiters) wake();
+  }
+}
+
+class NoLock implements Lock {
+  async lock(): Promise<void> {}
+  async unlock(): Promise<void> {}
+}

@@ -27,6 +27,13 @@ export function deviceService(backend: BackendContext): BackendService {
         sendJson(res, 405, { message: 'Method Not Allowed' });
         return;
       }
+      if (subpath === '/config.js') {
+        // The page's project settings (web/device/config.example.js is the static-host form).
+        const body = `window.SESSION_DEVICE_CONFIG = ${JSON.stringify({ supabaseUrl: backend.url(), anonKey: backend.keys.anonKey })};\n`;
+        res.writeHead(200, { 'Content-Type': TYPES['.js']!, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+        res.end(method === 'HEAD' ? undefined : body);
+        return;
+      }
       if (subpath === '' ) {
         // /device → /device/ so the page's relative links resolve under it
         const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';

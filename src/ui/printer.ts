@@ -19,14 +19,16 @@ export interface Column<Row> {
 
 /** What a command hands to the printer. `json` is what `--json` prints (defaults to the command's data). */
 export type View =
-  | { kind: 'table'; columns: Array<Column<any>>; rows: unknown[]; empty?: string; json: unknown }
+  | { kind: 'table'; columns: Array<Column<any>>; rows: unknown[]; empty?: string; title?: string; json: unknown }
   | { kind: 'record'; fields: Array<[string, Cell]>; json: unknown }
   | { kind: 'message'; text: string; json: unknown }
   | { kind: 'none'; json?: unknown };
 
-export function table<Row>(rows: Row[], columns: Array<Column<Row>>, json: unknown, empty?: string): View {
+/** `title` is a line above the table on a terminal only (piped output stays pure rows). */
+export function table<Row>(rows: Row[], columns: Array<Column<Row>>, json: unknown, empty?: string, title?: string): View {
   const view: View = { kind: 'table', columns: columns as Array<Column<any>>, rows, json };
   if (empty !== undefined) view.empty = empty;
+  if (title !== undefined) view.title = title;
   return view;
 }
 
@@ -36,6 +38,11 @@ export function record(fields: Array<[string, Cell]>, json: unknown): View {
 
 export function message(text: string, json: unknown): View {
   return { kind: 'message', text, json };
+}
+
+/** Prints nothing but the JSON (if any) under --json. */
+export function none(json?: unknown): View {
+  return json === undefined ? { kind: 'none' } : { kind: 'none', json };
 }
 
 /** Renders a view: JSON with --json, nothing with --quiet, a table on a TTY, tab-separated lines when piped. */
@@ -65,6 +72,7 @@ export async function render(io: IO, view: View): Promise<void> {
     for (const line of cells) io.out(line.map(sanitizeTsv).join('\t'));
     return;
   }
+  if (view.title !== undefined) io.out(view.title);
   if (cells.length === 0) {
     io.info(view.empty ?? 'Nothing to show.');
     return;

@@ -17,7 +17,12 @@ export async function askSecret(io: IO, opts: { message: string; flag: string })
 /** Confirms a destructive action: `--yes` skips it; without a terminal the flag is required. */
 export async function confirmOrYes(io: IO, opts: { message: string; yes: boolean | undefined }): Promise<boolean> {
   if (opts.yes) return true;
-  if (!io.canPrompt) throw usageError('refusing to delete without confirmation', 'pass --yes to confirm', 'confirmation_required');
+  assertCanConfirm(io, false);
   const { confirm } = await import('@inquirer/prompts');
   return confirm({ message: opts.message, default: false }, { output: io.stderr, input: io.stdin });
+}
+
+/** Fails early, before any request, when a confirmation will be needed and nobody can give it. */
+export function assertCanConfirm(io: IO, yes: boolean | undefined): void {
+  if (!yes && !io.canPrompt) throw usageError('refusing to delete without confirmation', 'pass --yes to confirm', 'confirmation_required');
 }

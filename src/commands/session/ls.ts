@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import type { Context } from '../../core/context.js';
+import { table, type Column, type View } from '../../ui/printer.js';
+import { action, examples } from '../runner.js';
+import { usageError } from '../../core/errors.js';
+import { listAllSessions, listSessions, type SessionSummary } from '../../core/content.js';
+
+export interface ListOptions {
+  limit?: string | undefined;
+  after?: string | undefined;
+  allPages?: boolean | undefined;
+  everyone?: boolean | undefined;
+  owner?: string | undefined;
+}
+
+export const MAX_PAGE = 1000;
+
+export function define(program: Command): Command {
+  return program
+    .command('ls')
+    .alias('list')
+    .description('List your sessions, most recently updated first')
+    .option('-L, --limit <n>', `sessions per page, 1..${MAX_PAGE}`, '50')
+    .option('--after <cursor>', 'start after this cursor (from the previous page)')
+    .option('--all-pages', 'fetch every page')
+    .option('--everyone', "operators: every author's sessions (read-only)")
+    .option('--owner <email>', "operators: one author's sessions (read-only)")
+    .addHelpText(
+      'after',
+      examples(['session ls', 'sessions ls --all-pages --json | jq ".sessions[].name"', 'session ls --limit 10 --after "$(session ls --json | jq -r .next_cursor)"', 'sessions ls --everyone']),
+    )
+    .action(action((ctx, opts: ListOptions) => run(opts, ctx)));
+}
+
+export function parseLimit(value: string | undefined): number {
+  const text = (value ?? '50').trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_PAGE) throw usageError(`--limit must be a whole number from 1 to ${MAX_PAGE}, got "${value}"`, `use --limit 1..${MAX_PAGE}`, 'invalid_limit');
+  return n;
+}
+
+export async function run(opts: ListOptions, ctx: Context): Promise<View> {
+  const limit = parseLimit(opts.limit);
+  const owner = opts.owner?.trim();
+  if (opts.owner !== undefined && !owner) throw usageError('--owner is blank', 'pass the author\'s email', 'invalid_owner');
+  if (opts.everyone && owner) throw usageError('choose --everyone or --owner, not both', '--owner EMAIL lists one author, --everyone lists all', 'invalid_flags');
+  const query = { limit, after: opts.after ?? null, everyone: Boolean(opts.everyone), ownerEmail: owner ?? null };
+  const api = await ctx.api();
+  const list = opts.allPages ? await listAllSessions(api, query) : await listSessions(api, query);
+  if (list.next_cursor && !ctx.io.json) ctx.io.info(`more sessions: session ls --after ${list.next_cursor} (or --all-pages)`);
+  const operatorView = query.everyone || query.ownerEmail !== null;
+  return table(list.sessions, sessionColumns(operatorView), list, operatorView ? 'No sessions.' : 'No sessions yet: create one with `session create <name>`.');
+}
+
+export function sessionColumns(withOwner: boolean): Array<Column<SessionSummary>> {
+  const columns: Array<Column<SessionSummary>> = [
+    { header: 'ID', value: (s) => ({ id: s.id }) },
+    { header: 'NAME', value: (s) => s.name },
+    { header: 'TYPE', value: (s) => s.session_type },
+    { header: 'MODULES', value: (s) => s.module_count },
+    { header: 'VIDEOS', value: (s) => s.video_count },
+    { header: 'SIZE', value: (s) => ({ bytes: s.total_bytes }) },
+    { header: 'UPDATED', value: (s) => ({ time: s.updated_at }) },
+  ];
+  if (withOwner) columns.push({ header: 'OWNER', value: (s) => s.owner_email });
+  return columns;
+}

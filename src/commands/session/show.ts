@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import type { Context } from '../../core/context.js';
+import { table, type Column, type View } from '../../ui/printer.js';
+import { action, examples } from '../runner.js';
+import { askText } from '../../ui/prompt.js';
+import { resolveRef, sessionTree, type SessionTree } from '../../core/content.js';
+import { formatBytes, shortId } from '../../ui/format.js';
+
+/** One line of the tree: a module (`1`) or one of its videos (`1.2`). */
+export interface TreeLine {
+  position: string;
+  kind: 'module' | 'video';
+  id: string;
+  name: string;
+  bytes: number | null;
+  status: string | null;
+}
+
+export function define(program: Command): Command {
+  return program
+    .command('show')
+    .description('Show a session: its modules in order, with their videos in order')
+    .argument('[session]', 'session id, id prefix, name or key')
+    .addHelpText('after', examples(['session show "Intro to SQL"', 'session show 3f2a --json | jq ".modules[].name"']))
+    .action(action((ctx, session: string | undefined) => run({ session }, ctx)));
+}
+
+export async function run(opts: { session?: string | undefined }, ctx: Context): Promise<View> {
+  const ref = opts.session ?? (await askText(ctx.io, { message: 'Session (id, name or key)', flag: '<session>' }));
+  const api = await ctx.api();
+  const { id } = await resolveRef(api, 'session', ref);
+  const tree = await sessionTree(api, id);
+  return table(treeLines(tree), treeColumns, tree, 'No modules yet: add one with `session module add <session> <name>`.', treeTitle(tree, ctx.io.style.bold));
+}
+
+/** Flattens the tree into numbered lines, modules then their videos. */
+export function treeLines(tree: SessionTree): TreeLine[] {
+  const lines: TreeLine[] = [];
+  tree.modules.forEach((m, i) => {
+    const videos = m.videos ?? [];
+    const bytes = videos.reduce((sum, v) => sum + (v.file_size ?? 0), 0);
+    lines.push({ position: String(i + 1), kind: 'module', id: m.id, name: m.name, bytes: videos.length ? bytes : null, status: null });
+    videos.forEach((v, j) => {
+      lines.push({ position: `${i + 1}.${j + 1}`, kind: 'video', id: v.id, name: v.file_name, bytes: v.file_size, status: v.status });
+    });
+  });
+  return lines;
+}
+
+export function treeTitle(tree: SessionTree, bold: (s: string) => string = (s) => s): string {
+  const videos = tree.modules.reduce((n, m) => n + (m.videos?.length ?? 0), 0);
+  const bytes = tree.modules.reduce((n, m) => n + (m.videos ?? []).reduce((s, v) => s + (v.file_size ?? 0), 0), 0);
+  const parts = [shortId(tree.id), tree.session_type];
+  if (tree.key) parts.push(`key ${tree.key}`);
+  parts.push(`${count(tree.modules.length, 'module')}, ${count(videos, 'video')}, ${formatBytes(bytes)}`);
+  return `${bold(tree.name)}  ${parts.join(' · ')}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+const treeColumns: Array<Column<TreeLine>> = [
+  { header: '#', value: (l) => l.position },
+  { header: 'KIND', value: (l) => l.kind },
+  { header: 'ID', value: (l) => ({ id: l.id }) },
+  { header: 'NAME', value: (l) => l.name },
+  { header: 'SIZE', value: (l) => ({ bytes: l.bytes }) },
+  { header: 'STATUS', value: (l) => l.status },
+];

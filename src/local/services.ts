@@ -4,5 +4,6 @@ import { deviceService } from './device.js';
 import { functionsService } from './functions/index.js';
 import { restService } from './rest/index.js';
 import type { ServiceFactory } from './service.js';
+import { storageService } from './storage/index.js';
 
-export const SERVICES: ServiceFactory[] = [authService, restService, functionsService, deviceService];
+export const SERVICES: ServiceFactory[] = [authService, restService, storageService, functionsService, deviceService];

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { registerAuthCommands } from './auth/index.js';
 import { registerSessionCommands } from './session/index.js';
 import { registerModuleCommands } from './module/index.js';
+import { registerVideoCommands } from './video/index.js';
+import { define as defineGc } from './gc.js';
 import { define as defineCompletion } from './completion.js';
 
 /** Every command, in the order `--help` lists them. Each noun registers its own verbs. */
@@ -9,5 +11,7 @@ export function registerCommands(program: Command): void {
   registerAuthCommands(program);
   registerSessionCommands(program);
   registerModuleCommands(program);
+  registerVideoCommands(program);
+  defineGc(program);
   defineCompletion(program);
 }

@@ -1,0 +1,41 @@
+import { table, type View } from '../../ui/printer.js';
+import type { VideoEntry } from '../../core/videos.js';
+import type { UploadFileReport } from '../../core/upload/queue.js';
+
+/** `video ls` and `video move`: position, id, file name, size, status; JSON is the rows. */
+export function videoTable(videos: VideoEntry[], title?: string): View {
+  return table(
+    videos,
+    [
+      { header: '#', value: (v) => v.position },
+      { header: 'ID', value: (v) => ({ id: v.id }) },
+      { header: 'FILE', value: (v) => v.file_name },
+      { header: 'SIZE', value: (v) => ({ bytes: v.file_size }) },
+      { header: 'STATUS', value: (v) => v.status },
+    ],
+    videos,
+    'No videos in this module yet. Add one with `session video upload <module> <file>`.',
+    title,
+  );
+}
+
+/** The JSON of one report line (the documented fields only). */
+export function reportJson(f: UploadFileReport): { file: string; status: string; video_id: string | null; bytes_sent: number; error: string | null } {
+  return { file: f.file, status: f.status, video_id: f.video_id, bytes_sent: f.bytes_sent, error: f.error };
+}
+
+/** The per-file report of an upload: one row per file given. */
+export function uploadReportView(files: UploadFileReport[]): View {
+  return table(
+    files,
+    [
+      { header: 'FILE', value: (f) => f.file },
+      { header: 'STATUS', value: (f) => f.status },
+      { header: 'VIDEO', value: (f) => (f.video_id ? { id: f.video_id } : null) },
+      { header: 'SENT', value: (f) => ({ bytes: f.bytes_sent }) },
+      { header: 'ERROR', value: (f) => f.error },
+    ],
+    { files: files.map(reportJson) },
+    'No files given.',
+  );
+}

@@ -1,0 +1,214 @@
+/**
+ * The typed API over video rows and their storage objects: the database functions of
+ * DESIGN.md section 3 (`begin_video`, `finish_video`, `move_video`, `remove_video`,
+ * `upload_limits`) and the Storage calls the video commands and `gc` make.
+ */
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { Api } from './api.js';
+import { fromPostgrestError } from './api.js';
+import { CliError, ExitCode, notFoundError } from './errors.js';
+import { unknownRef } from './refs.js';
+import type { VideoRow } from './content.js';
+import type { UploadLimits } from './upload/checks.js';
+import type { UploadBackend, UploadTarget } from './upload/queue.js';
+
+export type { VideoRow } from './content.js';
+
+/** The private bucket that holds every video object. */
+export const VIDEO_BUCKET = 'videos';
+
+/** A video as commands print it: the row plus its 1-based position in the module. */
+export interface VideoEntry extends VideoRow {
+  position: number;
+}
+
+const VIDEO_COLUMNS = 'id,user_id,session_id,module_id,key,file_name,file_size,mime_type,sha256,status,order_index,file_url,created_at,updated_at';
+
+export async function uploadLimits(api: Api): Promise<UploadLimits> {
+  const value = await api.rpc<Partial<UploadLimits> | null>('upload_limits');
+  const size = value?.file_size_limit;
+  return {
+    file_size_limit: size === null || size === undefined ? null : Number(size),
+    allowed_mime_types: Array.isArray(value?.allowed_mime_types) && value.allowed_mime_types.length > 0 ? value.allowed_mime_types : null,
+  };
+}
+
+export async function beginVideo(api: Api, req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string }): Promise<VideoRow> {
+  const row = await api.rpc<VideoRow | null>('begin_video', {
+    p_module_id: req.moduleId,
+    p_file_name: req.fileName,
+    p_file_size: req.size,
+    p_sha256: req.sha256,
+    p_mime_type: req.mimeType,
+  });
+  if (!row) throw unknownRef('module', req.moduleId);
+  return row;
+}
+
+export async function finishVideo(api: Api, videoId: string): Promise<VideoRow> {
+  const row = await api.rpc<VideoRow | null>('finish_video', { p_video_id: videoId });
+  if (!row) throw unknownRef('video', videoId);
+  return row;
+}
+
+/** The queue's view of the server: these functions, over this API. */
+export function uploadBackend(api: Api): UploadBackend {
+  return {
+    limits: () => uploadLimits(api),
+    begin: (req) => beginVideo(api, req) as Promise<UploadTarget>,
+    finish: (id) => finishVideo(api, id) as Promise<UploadTarget>,
+    setKey: async (id, key) => {
+      const { error } = await api.client.from('videos').update({ key }).eq('id', id);
+      if (error) throw fromPostgrestError(error);
+    },
+  };
+}
+
+/** The module's videos in order. An empty answer may mean "not yours": callers verify the module. */
+export async function listVideos(api: Api, moduleId: string): Promise<VideoEntry[]> {
+  const { data, error } = await api.client.from('videos').select(VIDEO_COLUMNS).eq('module_id', moduleId).order('order_index', { ascending: true });
+  if (error) throw fromPostgrestError(error);
+  return videoEntries(data as unknown as VideoRow[]);
+}
+
+export async function getVideo(api: Api, videoId: string): Promise<VideoRow> {
+  const { data, error } = await api.client.from('videos').select(VIDEO_COLUMNS).eq('id', videoId).limit(1);
+  if (error) throw fromPostgrestError(error);
+  const row = (data as unknown as VideoRow[] | null)?.[0];
+  if (!row) throw unknownRef('video', videoId);
+  return row;
+}
+
+/** Moves a video to the 0-based `orderIndex` in one call; answers the module's videos in their new order. */
+export async function moveVideo(api: Api, videoId: string, orderIndex: number): Promise<VideoEntry[]> {
+  const rows = await api.rpc<VideoRow[] | null>('move_video', { p_video_id: videoId, p_order_index: orderIndex });
+  if (!rows || rows.length === 0) throw unknownRef('video', videoId);
+  return videoEntries(rows);
+}
+
+/** Deletes the row and closes the gap; its object path is queued for removal. */
+export async function removeVideo(api: Api, videoId: string): Promise<void> {
+  await api.rpc<null>('remove_video', { p_video_id: videoId });
+}
+
+/** A time-limited absolute URL that downloads the object without credentials. */
+export async function signedVideoUrl(api: Api, path: string, expiresIn: number): Promise<string> {
+  const { data, error } = await api.client.storage.from(VIDEO_BUCKET).createSignedUrl(path, expiresIn);
+  if (error || !data?.signedUrl) throw storageError(error, 'cannot sign the video URL');
+  return new URL(data.signedUrl, api.config.url).toString();
+}
+
+/** One object in the bucket, by full path. */
+export interface StoredObject {
+  path: string;
+  size: number | null;
+  updated_at: string | null;
+}
+
+/**
+ * Every object under `prefix` (a folder, e.g. the caller's id), walking sub-folders:
+ * Storage lists one level at a time, 1,000 entries a page.
+ */
+export async function listObjectsDeep(client: SupabaseClient, prefix: string): Promise<StoredObject[]> {
+  const bucket = client.storage.from(VIDEO_BUCKET);
+  const found: StoredObject[] = [];
+  const folders = [prefix.replace(/\/+$/, '')];
+  const page = 1000;
+  while (folders.length > 0) {
+    const folder = folders.shift()!;
+    for (let offset = 0; ; offset += page) {
+      const { data, error } = await bucket.list(folder, { limit: page, offset, sortBy: { column: 'name', order: 'asc' } });
+      if (error) throw storageError(error, `cannot list ${folder}/`);
+      for (const entry of data ?? []) {
+        const path = folder ? `${folder}/${entry.name}` : entry.name;
+        if (entry.id === null) folders.push(path);
+        else {
+          const meta = (entry.metadata ?? {}) as { size?: number; contentLength?: number };
+          found.push({ path, size: meta.size ?? meta.contentLength ?? null, updated_at: entry.updated_at ?? null });
+        }
+      }
+      if (!data || data.length < page) break;
+    }
+  }
+  return found;
+}
+
+/** Removes objects by path, 1,000 a call; answers how many Storage deleted. */
+export async function removeObjects(client: SupabaseClient, paths: string[]): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < paths.length; i += 1000) {
+    const { data, error } = await client.storage.from(VIDEO_BUCKET).remove(paths.slice(i, i + 1000));
+    if (error) throw storageError(error, 'storage refused the delete');
+    removed += data?.length ?? 0;
+  }
+  return removed;
+}
+
+/** Storage answers 400 with the real status as a string `statusCode` (403, 404, …) in the body. */
+export function storageError(error: unknown, fallback: string): CliError {
+  if (error instanceof CliError) return error;
+  const e = (error ?? {}) as { message?: string; statusCode?: string | number; status?: number; originalError?: unknown };
+  const status = String(e.statusCode ?? e.status ?? '');
+  const message = e.message || fallback;
+  if (status === '403' || status === '404') return notFoundError(`not found, or not yours (${message})`, 'check the id with `session video ls <module>`', 'not_found');
+  if (status === '401') return new CliError(message, { code: 'token_rejected', hint: 'run `session login`', exitCode: ExitCode.auth });
+  return new CliError(`${fallback}: ${message}`, { code: 'storage_error', hint: 'run again with --debug for details', exitCode: ExitCode.failure, cause: error });
+}
+
+export function videoEntries(rows: VideoRow[]): VideoEntry[] {
+  return [...rows].sort((a, b) => a.order_index - b.order_index).map((row, i) => videoEntry(row, i));
+}
+
+/** A fixed field order for JSON, whatever order the server sent. */
+function videoEntry(row: VideoRow, index: number): VideoEntry {
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    session_id: row.session_id,
+    module_id: row.module_id,
+    key: row.key ?? null,
+    position: index + 1,
+    order_index: row.order_index,
+    file_name: row.file_name,
+    file_size: Number(row.file_size),
+    mime_type: row.mime_type,
+    sha256: row.sha256 ?? null,
+    status: row.status,
+    file_url: row.file_url,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/** Every object path the caller's rows point to (paged: Supabase caps responses at 1,000 rows). */
+export async function ownFileUrls(api: Api): Promise<Set<string>> {
+  const urls = new Set<string>();
+  const page = 1000;
+  for (let from = 0; ; from += page) {
+    const { data, error } = await api.client
+      .from('videos')
+      .select('id,file_url')
+      .eq('user_id', api.identity.user.id)
+      .order('id', { ascending: true })
+      .range(from, from + page - 1);
+    if (error) throw fromPostgrestError(error);
+    const rows = (data ?? []) as Array<{ file_url: string }>;
+    for (const row of rows) urls.add(row.file_url);
+    if (rows.length < page) return urls;
+  }
+}
+
+/** The caller's uploads still `uploading` and untouched since `before` (ISO time). */
+export async function staleUploads(api: Api, before: string): Promise<VideoRow[]> {
+  const { data, error } = await api.client
+    .from('videos')
+    .select(VIDEO_COLUMNS)
+    .eq('user_id', api.identity.user.id)
+    .eq('status', 'uploading')
+    .lt('created_at', before)
+    .lt('updated_at', before)
+    .order('created_at', { ascending: true })
+    .limit(1000);
+  if (error) throw fromPostgrestError(error);
+  return (data ?? []) as unknown as VideoRow[];
+}

@@ -12,8 +12,8 @@ export type JwtFailure =
 
 export type JwtResult = { ok: true; claims: JwtClaims } | { ok: false; failure: JwtFailure };
 
-/** PostgREST and GoTrue both tolerate this much clock skew on exp/nbf/iat. */
-const CLOCK_SKEW_SECONDS = 30;
+/** PostgREST tolerates this much clock skew on exp/nbf/iat; GoTrue and Storage none. */
+export const POSTGREST_CLOCK_SKEW_SECONDS = 30;
 
 function base64url(input: Buffer | string): string {
   return Buffer.from(input).toString('base64url');
@@ -46,7 +46,13 @@ export function decodeJwtUnverified(token: string): JwtClaims | null {
   }
 }
 
-export function verifyJwt(token: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): JwtResult {
+export function verifyJwt(
+  token: string,
+  secret: string,
+  options: { nowSeconds?: number; skewSeconds?: number } = {},
+): JwtResult {
+  const nowSeconds = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const skew = options.skewSeconds ?? 0;
   const parts = token.split('.');
   if (parts.length !== 3) {
     return { ok: false, failure: { kind: 'malformed', message: `Expected 3 parts in JWT; got ${parts.length}` } };
@@ -72,13 +78,13 @@ export function verifyJwt(token: string, secret: string, nowSeconds = Math.floor
     return { ok: false, failure: { kind: 'malformed', message: 'JWT cryptographic operation failed' } };
   }
   const c = claims as JwtClaims;
-  if (typeof c.exp === 'number' && nowSeconds - CLOCK_SKEW_SECONDS >= c.exp) {
+  if (typeof c.exp === 'number' && nowSeconds - skew >= c.exp) {
     return { ok: false, failure: { kind: 'expired', message: 'JWT expired' } };
   }
-  if (typeof c.nbf === 'number' && nowSeconds + CLOCK_SKEW_SECONDS < c.nbf) {
+  if (typeof c.nbf === 'number' && nowSeconds + skew < c.nbf) {
     return { ok: false, failure: { kind: 'not_yet_valid', message: 'JWT not yet valid' } };
   }
-  if (typeof c.iat === 'number' && nowSeconds + CLOCK_SKEW_SECONDS < c.iat) {
+  if (typeof c.iat === 'number' && nowSeconds + skew < c.iat) {
     return { ok: false, failure: { kind: 'issued_in_future', message: 'JWT issued at future' } };
   }
   return { ok: true, claims: c };

@@ -19,6 +19,11 @@ export interface BackendOptions {
   /** 0 picks a free port. */
   port: number;
   jwtSecret: string;
+  /**
+   * Password of the `authenticator` role (set with postgres.ts setRolePasswords). Without it one is
+   * derived from the superuser's password and set on the role.
+   */
+  authenticatorPassword?: string;
   /** Where services keep files (storage objects, function bundles). */
   dataDir: string;
   /** Repository root: supabase/functions, supabase/config.toml and web/ are read from here. */
@@ -60,7 +65,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   admin.on('error', () => undefined);
   let sql: CallerSql;
   try {
-    sql = await CallerSql.connect(options.databaseUrl);
+    sql = await CallerSql.connect(options.databaseUrl, { authenticatorPassword: options.authenticatorPassword });
   } catch (err) {
     await admin.end();
     throw err;

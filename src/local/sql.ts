@@ -46,23 +46,25 @@ export class CallerSql {
   }
 
   /**
-   * Connects as `authenticator`. Its password is derived from the superuser's, so every backend on the
-   * same cluster agrees on it; it is set (by the superuser) only when logging in with it fails.
+   * Connects as `authenticator` with `authenticatorPassword`. Without one, the password is derived from
+   * the superuser's (so every backend on the same cluster agrees on it) and set by the superuser only
+   * when logging in with it fails.
    */
-  static async connect(superuserUrl: string, options: { max?: number } = {}): Promise<CallerSql> {
+  static async connect(superuserUrl: string, options: { max?: number; authenticatorPassword?: string } = {}): Promise<CallerSql> {
     const url = new URL(superuserUrl);
-    const password = createHmac('sha256', `${decodeURIComponent(url.password)}@${url.host}`)
-      .update('authenticator')
-      .digest('hex');
+    const given = options.authenticatorPassword;
+    const password =
+      given ?? createHmac('sha256', `${decodeURIComponent(url.password)}@${url.host}`).update('authenticator').digest('hex');
     url.username = 'authenticator';
-    url.password = password;
+    url.password = encodeURIComponent(password);
     const pool = new pg.Pool({ connectionString: url.toString(), max: options.max ?? 10, idleTimeoutMillis: 10_000 });
     pool.on('error', () => undefined); // an idle client lost its connection; the next checkout reconnects
     const sql = new CallerSql(pool);
     try {
       await sql.probe();
     } catch (err) {
-      if ((err as { code?: string }).code !== '28P01' && (err as { code?: string }).code !== '28000') {
+      const code = (err as { code?: string }).code;
+      if (given !== undefined || (code !== '28P01' && code !== '28000')) {
         await pool.end();
         throw err;
       }

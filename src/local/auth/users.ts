@@ -220,7 +220,7 @@ export async function insertUser(db: pg.PoolClient, crypto: string, input: NewUs
     : { sub: id, phone: input.phone, email_verified: false, phone_verified: input.phoneConfirmed };
   await db.query(
     `insert into auth.identities (id, provider_id, user_id, identity_data, provider, created_at, updated_at)
-     values (gen_random_uuid(), $1, $1::uuid, $2::jsonb, $3, now(), now())`,
+     values (gen_random_uuid(), $1::text, $1::uuid, $2::jsonb, $3, now(), now())`,
     [id, JSON.stringify(identityData), provider],
   );
   return id;

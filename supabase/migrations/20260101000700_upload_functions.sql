@@ -1,0 +1,164 @@
+-- Upload functions: begin_video, finish_video, upload_limits
+--
+-- An upload is: begin_video (a row `uploading`, with the object path the Storage policies
+-- allow), the bytes through Storage (tus), then finish_video (the row `ready`, size and MIME
+-- type copied from storage.objects.metadata, which Storage writes, not the client).
+-- begin_video is idempotent by content: the same bytes (sha256 and size) in the same module
+-- return the existing row, `uploading` (resume) or `ready` (nothing to do).
+--
+-- Errors: PT404 (404) module or video not found or not the caller's; 22023 (400) a size, MIME
+-- type or checksum the bucket refuses; PT409 (409) finish_video before the object exists.
+
+create function public.begin_video(
+  p_module_id uuid,
+  p_file_name text,
+  p_file_size bigint,
+  p_sha256 text,
+  p_mime_type text
+)
+returns public.videos
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_session_id uuid;
+  v_user_id uuid;
+  v_sha256 text := lower(p_sha256);
+  v_row public.videos;
+  v_limit bigint;
+  v_types text[];
+  v_id uuid := gen_random_uuid();
+  v_base text;
+  v_ext text;
+  v_stem text;
+  v_slug text;
+  v_count integer;
+begin
+  -- Serialises appends to this module; finds no row when the module is not the caller's.
+  select m.session_id, m.user_id into v_session_id, v_user_id
+  from public.modules m
+  where m.id = p_module_id
+  for no key update;
+  if not found then
+    raise exception 'module % not found', p_module_id
+      using errcode = 'PT404', hint = 'You can only upload to your own modules.';
+  end if;
+
+  if p_sha256 is null or p_sha256 !~ '^[0-9A-Fa-f]{64}$' then
+    raise exception 'sha256 must be 64 hexadecimal characters'
+      using errcode = '22023';
+  end if;
+
+  select v.* into v_row
+  from public.videos v
+  where v.module_id = p_module_id
+    and v.sha256 = v_sha256
+    and v.file_size = p_file_size
+  order by (v.status = 'ready') desc, v.created_at
+  limit 1;
+  if found then
+    return v_row;
+  end if;
+
+  select b.file_size_limit, b.allowed_mime_types into v_limit, v_types
+  from storage.buckets b
+  where b.id = 'videos';
+  if p_file_size is null or p_file_size < 1 or p_file_size > coalesce(v_limit, 53687091200) then
+    raise exception 'file_size % is out of range: use 1..%', p_file_size, coalesce(v_limit, 53687091200)
+      using errcode = '22023';
+  end if;
+  if p_mime_type is null or not (p_mime_type = any (coalesce(v_types, array[p_mime_type]))) then
+    raise exception 'mime type % is not allowed: use one of %', p_mime_type, array_to_string(v_types, ', ')
+      using errcode = '22023';
+  end if;
+
+  -- Object keys: ASCII only (Storage rejects other characters and [#%), the original name stays in file_name.
+  v_base := regexp_replace(coalesce(p_file_name, ''), '^.*[/\\]', '');
+  v_ext := lower(substring(v_base from '\.([A-Za-z0-9]{1,10})$'));
+  v_stem := case when v_ext is null then v_base else left(v_base, length(v_base) - length(v_ext) - 1) end;
+  v_slug := btrim(lower(regexp_replace(v_stem, '[^A-Za-z0-9]+', '-', 'g')), '-');
+  v_slug := btrim(left(v_slug, 100), '-');
+  if v_slug = '' then
+    v_slug := 'video';
+  end if;
+
+  select count(*) into v_count from public.videos v where v.module_id = p_module_id;
+
+  insert into public.videos (id, module_id, user_id, file_name, file_size, mime_type, sha256, status, file_url, order_index)
+  values (
+    v_id, p_module_id, v_user_id, p_file_name, p_file_size, p_mime_type, v_sha256, 'uploading',
+    v_user_id::text || '/' || v_session_id::text || '/' || p_module_id::text || '/' || v_id::text || '/'
+      || v_slug || coalesce('.' || v_ext, ''),
+    v_count
+  )
+  returning * into v_row;
+  return v_row;
+end
+$$;
+comment on function public.begin_video(uuid, text, bigint, text, text) is 'Starts (or finds) the upload of these bytes into a module; returns the videos row.';
+
+create function public.finish_video(p_video_id uuid)
+returns public.videos
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_row public.videos;
+  v_metadata jsonb;
+begin
+  select v.* into v_row
+  from public.videos v
+  where v.id = p_video_id
+  for no key update;
+  if not found then
+    raise exception 'video % not found', p_video_id
+      using errcode = 'PT404', hint = 'You can only finish your own uploads.';
+  end if;
+
+  select o.metadata into v_metadata
+  from storage.objects o
+  where o.bucket_id = 'videos' and o.name = v_row.file_url;
+  if not found then
+    raise exception 'no object uploaded at % yet', v_row.file_url
+      using errcode = 'PT409', hint = 'Upload the file, then finish it again.';
+  end if;
+
+  update public.videos v
+  set status = 'ready',
+      file_size = coalesce(nullif(v_metadata ->> 'size', '')::bigint, v.file_size),
+      mime_type = coalesce(nullif(split_part(v_metadata ->> 'mimetype', ';', 1), ''), v.mime_type)
+  where v.id = p_video_id
+  returning * into v_row;
+  return v_row;
+end
+$$;
+comment on function public.finish_video(uuid) is 'Marks an upload ready, with size and MIME type taken from the stored object.';
+
+create function public.upload_limits()
+returns jsonb
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'file_size_limit', b.file_size_limit,
+    'allowed_mime_types', to_jsonb(b.allowed_mime_types)
+  )
+  from storage.buckets b
+  where b.id = 'videos'
+$$;
+comment on function public.upload_limits() is 'The videos bucket''s file_size_limit (bytes) and allowed_mime_types.';
+
+revoke all on function
+  public.begin_video(uuid, text, bigint, text, text),
+  public.finish_video(uuid),
+  public.upload_limits()
+from public, anon;
+grant execute on function
+  public.begin_video(uuid, text, bigint, text, text),
+  public.finish_video(uuid),
+  public.upload_limits()
+to authenticated, service_role;

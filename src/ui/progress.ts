@@ -61,6 +61,11 @@ class FileState {
     }
   }
 
+  finish(report: UploadFileReport): void {
+    this.phase = 'done';
+    if (report.status === 'uploaded' || report.status === 'unchanged') this.offset = this.size;
+  }
+
   averageSpeed(now: number): number {
     if (this.startedAt === null) return 0;
     const seconds = (now - this.startedAt) / 1000;
@@ -151,7 +156,9 @@ export class LineProgress implements UploadProgress {
       case 'queued':
         this.queued += 1;
         this.totalBytes += event.size;
-        this.files.set(event.index, new FileState(event.file));
+        const state = new FileState(event.file);
+        state.size = event.size;
+        this.files.set(event.index, state);
         return;
       case 'hashing': {
         const state = this.files.get(event.index);
@@ -187,7 +194,7 @@ export class LineProgress implements UploadProgress {
       case 'finished': {
         this.finished += 1;
         const state = this.files.get(event.index);
-        if (state) state.phase = 'done';
+        if (state) state.finish(event.report);
         this.line(doneLine(event.report, state, now));
         return;
       }
@@ -198,7 +205,7 @@ export class LineProgress implements UploadProgress {
   heartbeat(): string {
     const active = [...this.files.values()].filter((f) => f.phase === 'sending' || f.phase === 'hashing');
     let sent = 0;
-    for (const f of this.files.values()) sent += f.phase === 'done' ? f.size : f.offset;
+    for (const f of this.files.values()) sent += f.offset;
     const speed = active.reduce((sum, f) => sum + f.speed, 0);
     const hashing = active.filter((f) => f.phase === 'hashing').length;
     const parts = [`${this.finished}/${this.queued} files done`, `${formatBytes(sent)} of ${formatBytes(this.totalBytes)}`];
@@ -226,6 +233,23 @@ interface Deferred {
   resolve(): void;
   reject(err: Error): void;
   skip: string | null;
+}
+
+/**
+ * The stream listr2 draws on, with a usable size: some pseudo-terminals (`script`, CI
+ * runners) report 0 rows and columns, and log-update then draws nothing at all.
+ */
+function terminalSize(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  return {
+    isTTY: true,
+    columns: stream.columns || 100,
+    rows: stream.rows || 40,
+    write: (chunk: string | Uint8Array, ...rest: unknown[]) => (stream.write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest),
+    on: () => undefined,
+    once: () => undefined,
+    off: () => undefined,
+    removeListener: () => undefined,
+  } as unknown as NodeJS.WriteStream;
 }
 
 /**
@@ -303,7 +327,8 @@ export class BarProgress implements UploadProgress {
       case 'finished': {
         this.finishedCount += 1;
         const state = this.files.get(event.index);
-        if (state) state.phase = 'done';
+        if (state) state.finish(event.report);
+        this.parentTitle?.(this.totalTitle());
         const wait = this.waits.get(event.index);
         if (!wait) return;
         const report = event.report;
@@ -332,8 +357,10 @@ export class BarProgress implements UploadProgress {
     class StderrRenderer extends DefaultRenderer {
       static override nonTTY = true;
     }
-    const stderr = this.io.stderr as NodeJS.WriteStream;
+    const stderr = terminalSize(this.io.stderr as NodeJS.WriteStream);
     const logger = new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stderr, stderr, { dump: [], leaveEmptyLine: false }) });
+    // listr2 truncates rows to stdout's width; a terminal that reports 0 columns would get one character per line.
+    if (process.stdout.isTTY && !process.stdout.columns) process.stdout.columns = stderr.columns;
     const children = this.queued.map((index) => ({
       title: this.title(index),
       task: async (_ctx: unknown, task: { title: string; skip(message?: string): void }) => {
@@ -378,7 +405,7 @@ export class BarProgress implements UploadProgress {
     let sent = 0;
     let speed = 0;
     for (const f of this.files.values()) {
-      sent += f.phase === 'done' ? f.size : f.offset;
+      sent += f.offset;
       if (f.phase === 'sending') speed += f.speed;
     }
     const n = this.queued.length;

@@ -11,6 +11,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'launcher-'));
   await mkdir(path.join(dir, 'bin'));
   await copyFile(path.join(repo, 'bin/session.js'), path.join(dir, 'bin/session.js'));
+  await copyFile(path.join(repo, 'bin/package.json'), path.join(dir, 'bin/package.json'));
   await copyFile(path.join(repo, 'package.json'), path.join(dir, 'package.json'));
 });
 afterAll(async () => {

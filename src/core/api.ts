@@ -103,8 +103,11 @@ export function fromPostgrestError(error: PostgrestLikeError): CliError {
       return authError('your session was rejected by the server', 'run `session login`', 'token_rejected');
     case '42501':
       return notFoundError('not found, or not yours', 'check the id with `session ls`', 'not_found');
+    case 'PT404':
     case 'PGRST116':
       return notFoundError('not found, or not yours', 'check the id with `session ls`', 'not_found');
+    case 'PT409':
+      return conflictError(message, error.hint ?? undefined, 'conflict');
     case '23505':
       return conflictError(describeConflict(error), 'choose another name or key', 'conflict');
     case '23503':

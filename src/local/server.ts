@@ -34,6 +34,8 @@ export interface BackendOptions {
   rateLimits?: Partial<AuthRateLimits>;
   maxRows?: number;
   siteUrl?: string;
+  /** Extra Deno.env values for edge functions (e.g. DEVICE_AUTH_INTERVAL). */
+  functionEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -82,6 +84,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     databaseUrl: options.databaseUrl,
     admin,
     sql,
+    functionEnv: { ...(options.functionEnv ?? {}) },
     verifyJwt: (token) => verifyJwt(token, options.jwtSecret),
     log,
   };

@@ -40,6 +40,8 @@ export interface BackendContext {
   readonly admin: pg.Pool;
   /** Runs SQL as an API caller (see sql.ts). */
   readonly sql: CallerSql;
+  /** Extra environment for edge functions (over supabase/functions/.env, under Supabase's own values). */
+  readonly functionEnv: Record<string, string>;
   verifyJwt(token: string): JwtResult;
   log(line: string): void;
 }

@@ -27,6 +27,8 @@ export interface TestBackendOptions {
   rateLimits?: Partial<AuthRateLimits>;
   /** Row cap of table reads (default 1000). */
   maxRows?: number;
+  /** Extra Deno.env values for edge functions. */
+  functionEnv?: Record<string, string>;
   /** Server log lines (default: dropped). */
   log?: (line: string) => void;
 }
@@ -105,6 +107,7 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
       refreshTokenReuseInterval: options.refreshTokenReuseInterval,
       rateLimits: options.rateLimits,
       maxRows: options.maxRows,
+      functionEnv: options.functionEnv,
       log: options.log,
     });
   } catch (err) {

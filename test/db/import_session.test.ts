@@ -216,7 +216,7 @@ describe('import_session', () => {
     ['duplicate module keys', [session('a', 'A', [mod('m', 'M'), mod('m', 'N')])], /sessions\[0\]\.modules: duplicate key "m"/],
     ['duplicate video keys', [session('a', 'A', [mod('m', 'M', [video('v'), video('v', 'other')])])], /sessions\[0\]\.modules\[0\]\.videos: duplicate key "v"/],
     ['a bad sha256', [session('a', 'A', [mod('m', 'M', [{ ...video('v'), sha256: 'ABC' }])])], /sessions\[0\]\.modules\[0\]\.videos\[0\]/],
-    ['a module without a name', [session('a', 'A', [{ key: 'm', videos: [] }])], /sessions\[0\]\.modules\[0\]: key and name must be strings/],
+    ['a module without a name', [{ key: 'a', name: 'A', session_type: null, modules: [{ key: 'm', videos: [] }] }], /sessions\[0\]\.modules\[0\]: key and name must be strings/],
   ];
   for (const [name, sessions, message] of malformed) {
     it(`refuses a malformed manifest (${name}) with 22023`, async () => {

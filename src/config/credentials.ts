@@ -81,10 +81,7 @@ export function parseCredentials(text: string): StoredCredentials | null {
 
 /** Writes the file atomically: a 0600 temp file in the same 0700 directory, synced, renamed over the old one. */
 export async function writeCredentials(file: string, creds: StoredCredentials): Promise<void> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // The directory may predate us with a wider mode (or umask widened mkdir's): tighten it.
-  await chmod(dir, 0o700);
+  const dir = await ensurePrivateDir(file);
   const temp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', 0o600);
   try {
@@ -102,6 +99,14 @@ export async function writeCredentials(file: string, creds: StoredCredentials): 
     await unlink(temp).catch(() => undefined);
     throw err;
   }
+}
+
+/** The file's directory, created 0700; one that predates us with a wider mode is tightened. */
+async function ensurePrivateDir(file: string): Promise<string> {
+  const dir = dirname(file);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  return dir;
 }
 
 export async function deleteCredentials(file: string): Promise<boolean> {
@@ -168,7 +173,8 @@ export async function freshCredentials(file: string, known: StoredCredentials | 
 }
 
 /** Holds the lock while `fn` runs: logout uses it so it never races a refresh. */
-export function withCredentialsLock<T>(file: string, fn: () => Promise<T>, lock?: LockOptions): Promise<T> {
+export async function withCredentialsLock<T>(file: string, fn: () => Promise<T>, lock?: LockOptions): Promise<T> {
+  await ensurePrivateDir(file);
   return withFileLock(lockPathFor(file), fn, lock);
 }
 

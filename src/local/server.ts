@@ -33,6 +33,7 @@ export interface BackendOptions {
   refreshTokenReuseInterval?: number;
   rateLimits?: Partial<AuthRateLimits>;
   maxRows?: number;
+  minimumPasswordLength?: number;
   siteUrl?: string;
   /** Extra Deno.env values for edge functions (e.g. DEVICE_AUTH_INTERVAL). */
   functionEnv?: Record<string, string>;
@@ -61,6 +62,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     refreshTokenReuseInterval: options.refreshTokenReuseInterval ?? 10,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
     maxRows: options.maxRows ?? 1000,
+    minimumPasswordLength: options.minimumPasswordLength ?? 6,
     siteUrl: options.siteUrl ?? 'http://127.0.0.1:3000',
   };
   const admin = new pg.Pool({ connectionString: options.databaseUrl, max: 5, idleTimeoutMillis: 10_000 });

@@ -22,6 +22,8 @@ export interface BackendSettings {
   rateLimits: AuthRateLimits;
   /** Row cap on table reads (api.max_rows = 1000). */
   maxRows: number;
+  /** auth.minimum_password_length (Supabase default 6). */
+  minimumPasswordLength: number;
   /** auth.site_url: default redirect target of email links. */
   siteUrl: string;
 }

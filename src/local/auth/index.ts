@@ -124,7 +124,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     const email = normaliseEmail(body.email);
     const password = typeof body.password === 'string' ? body.password : '';
     if (!password) throw validationFailed('Signup requires a valid password');
-    checkPasswordStrength(password);
+    checkPasswordStrength(password, backend.settings.minimumPasswordLength);
     const userMetadata = isObject(body.data) ? body.data : {};
     const session = await transaction(db, async (tx) => {
       if (await findUserByEmail(tx, email)) throw new AuthError(422, 'user_already_exists', 'User already registered');
@@ -301,7 +301,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     if (body.password && body.password_hash) throw validationFailed('Only a password or a password hash should be provided');
     if (body.id !== undefined && !isUuid(body.id)) throw validationFailed('ID must conform to the uuid v4 format');
     const password = typeof body.password === 'string' && body.password !== '' ? body.password : null;
-    if (password !== null) checkPasswordStrength(password);
+    if (password !== null) checkPasswordStrength(password, backend.settings.minimumPasswordLength);
     let bannedUntil: Date | null = null;
     if (typeof body.ban_duration === 'string') {
       const seconds = parseBanDuration(body.ban_duration);
@@ -356,7 +356,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
         );
       }
       if (typeof body.password === 'string' && body.password !== '') {
-        checkPasswordStrength(body.password);
+        checkPasswordStrength(body.password, backend.settings.minimumPasswordLength);
         await tx.query(`update auth.users set encrypted_password = ${crypto}.crypt($2::text, ${crypto}.gen_salt('bf', 10)) where id = $1`, [
           id,
           body.password,
@@ -429,7 +429,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
         const password = typeof body.password === 'string' && body.password !== '' ? body.password : null;
         if (requestedType === 'signup') {
           if (!password) throw validationFailed('Signup requires a valid password');
-          checkPasswordStrength(password);
+          checkPasswordStrength(password, backend.settings.minimumPasswordLength);
         }
         if (!user) {
           const id = await insertUser(tx, crypto, { email, phone: null, password, emailConfirmed: false, phoneConfirmed: false, userMetadata });

@@ -5,7 +5,6 @@ import { AuthError, validationFailed } from './errors.js';
 
 export const ZERO_INSTANCE = '00000000-0000-0000-0000-000000000000';
 export const AUDIENCE = 'authenticated';
-export const MIN_PASSWORD_LENGTH = 6;
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -147,9 +146,9 @@ export function normaliseEmail(raw: unknown): string {
   return email;
 }
 
-export function checkPasswordStrength(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new AuthError(422, 'weak_password', `Password should be at least ${MIN_PASSWORD_LENGTH} characters.`, {
+export function checkPasswordStrength(password: string, minimumLength: number): void {
+  if (password.length < minimumLength) {
+    throw new AuthError(422, 'weak_password', `Password should be at least ${minimumLength} characters.`, {
       weak_password: { reasons: ['length'] },
     });
   }

@@ -1,0 +1,122 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Context } from '../../core/context.js';
+import { CliError, ExitCode } from '../../core/errors.js';
+import { none, type View } from '../../ui/printer.js';
+import { action, examples } from '../runner.js';
+import { DATA_DIR_HELP, dataDirOf, parsePort, statusView, type DataDirOption } from './shared.js';
+
+export interface StartOptions extends DataDirOption {
+  port?: string | undefined;
+  foreground?: boolean | undefined;
+}
+
+/** How long a detached start may take (first start initialises PostgreSQL and applies everything). */
+const START_TIMEOUT_MS = 180_000;
+
+export function define(local: Command): Command {
+  return local
+    .command('start')
+    .description('Start the local backend in the background (first start: PostgreSQL, migrations, seed)')
+    .option('-p, --port <port>', 'API port on 127.0.0.1 (PostgreSQL uses the next one when free)', '54321')
+    .option('-d, --data-dir <dir>', DATA_DIR_HELP)
+    .option('--foreground', 'run in this terminal until Ctrl-C instead of detaching')
+    .addHelpText('after', examples(['session local start', 'session local start --port 55321 --data-dir ./.local-backend', 'session local start --foreground']))
+    .action(action((ctx, opts: StartOptions) => run(opts, ctx)));
+}
+
+export async function run(opts: StartOptions, ctx: Context): Promise<View> {
+  const dir = await dataDirOf(ctx.io, opts);
+  const port = parsePort(opts.port, 54321);
+  const instance = await import('../../local/instance.js');
+  const status = instance.instanceStatus(dir);
+  if (status.running && status.state && status.keys) {
+    ctx.io.info(`The local backend is already running at ${status.state.api_url} (data directory ${dir}).`);
+    return statusView(status.state, status.keys);
+  }
+  if (opts.foreground) return runForeground(ctx, dir, port);
+
+  const starting = instance.backendPid(dir);
+  if (starting !== null) {
+    ctx.io.info(`The local backend (pid ${starting}) is starting; waiting for it.`);
+  } else {
+    const { packageRoot } = await import('../../local/postgres.js');
+    ctx.io.info(`Starting the local backend (data directory ${dir}, log ${instance.paths(dir).log})…`);
+    const child = instance.spawnDetached(path.join(packageRoot(), 'bin', 'session.js'), dir, port);
+    let exitCode: number | null | undefined;
+    void child.exited.then((code) => {
+      exitCode = code;
+    });
+    await waitUntilServing(dir, child.pid, () => exitCode, instance);
+  }
+  const ready = instance.instanceStatus(dir);
+  if (!ready.running || !ready.state || !ready.keys) {
+    throw new CliError('the local backend stopped while starting', {
+      code: 'start_failed',
+      hint: `see ${instance.paths(dir).log}`,
+      exitCode: ExitCode.failure,
+    });
+  }
+  ctx.io.success(`Local backend running at ${ready.state.api_url}`);
+  return statusView(ready.state, ready.keys);
+}
+
+async function waitUntilServing(
+  dir: string,
+  pid: number,
+  exitCode: () => number | null | undefined,
+  instance: typeof import('../../local/instance.js'),
+): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const code = exitCode();
+    if (code !== undefined) {
+      const tail = instance.logTail(dir);
+      throw new CliError(`the local backend exited while starting (exit code ${code})${tail ? `:\n${tail}` : ''}`, {
+        code: 'start_failed',
+        hint: `see ${instance.paths(dir).log}`,
+        exitCode: ExitCode.failure,
+      });
+    }
+    const state = instance.readState(dir);
+    if (state && state.pid === pid && (await instance.healthy(state.api_url))) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new CliError(`the local backend did not answer within ${START_TIMEOUT_MS / 1000} s`, {
+    code: 'start_timeout',
+    hint: `see ${instance.paths(dir).log}; stop it with \`session local stop\``,
+    exitCode: ExitCode.failure,
+  });
+}
+
+async function runForeground(ctx: Context, dir: string, port: number): Promise<View> {
+  const { runLocalBackend, LocalStartError } = await import('../../local/run.js');
+  const stamp = () => new Date().toISOString();
+  let backend;
+  try {
+    backend = await runLocalBackend({
+      dataDir: dir,
+      port,
+      log: (line) => ctx.io.info(`${stamp()} ${line}`),
+      serverLog: (line) => ctx.io.stderr.write(`${stamp()} ${line}\n`),
+    });
+  } catch (err) {
+    if (err instanceof LocalStartError) throw new CliError(err.message, { code: err.code, hint: err.hint, exitCode: ExitCode.failure });
+    throw err;
+  }
+  const { render } = await import('../../ui/printer.js');
+  ctx.io.success(`Local backend running at ${backend.state.api_url} (Ctrl-C stops it)`);
+  await render(ctx.io, statusView(backend.state, backend.keys));
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      ctx.io.info(`${stamp()} ${signal}: stopping`);
+      void backend.stop().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  ctx.io.info(`${stamp()} stopped`);
+  return none();
+}

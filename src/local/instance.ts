@@ -1,0 +1,253 @@
+// One local backend instance, kept in a data directory:
+//
+//   <dir>/pg/            PostgreSQL 17 cluster
+//   <dir>/secrets.json   JWT secret and role passwords (0600), made on first start
+//   <dir>/state.json     written once the backend serves: pid, ports, URLs (removed on stop)
+//   <dir>/backend.pid    pid of the backend process while it runs
+//   <dir>/backend.log    output of the detached backend
+//   <dir>/storage/       Storage objects
+//   <dir>/seeded         marker: supabase/seed.sql was loaded (first start, reset)
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { generateJwtSecret, deriveApiKeys, type ApiKeys } from './keys.js';
+import { parseTomlTables } from './toml.js';
+
+export const DEFAULT_API_PORT = 54321;
+const ROOT_DATA_DIR = '/var/tmp/session-local';
+
+export interface Secrets {
+  jwt_secret: string;
+  superuser_password: string;
+  role_password: string;
+}
+
+export interface InstanceState {
+  pid: number;
+  port: number;
+  db_port: number;
+  api_url: string;
+  db_url: string;
+  data_dir: string;
+  started_at: string;
+}
+
+export interface InstanceStatus {
+  running: boolean;
+  state: InstanceState | null;
+  keys: ApiKeys | null;
+}
+
+/**
+ * Where the local backend keeps its data unless --data-dir says otherwise: $SESSION_LOCAL_DIR, else
+ * $XDG_DATA_HOME/session/local (~/.local/share/session/local). As root PostgreSQL runs as the OS user
+ * `postgres`, which cannot enter /root, so root gets /var/tmp/session-local.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SESSION_LOCAL_DIR && env.SESSION_LOCAL_DIR.trim() !== '') return path.resolve(env.SESSION_LOCAL_DIR);
+  if (typeof process.getuid === 'function' && process.getuid() === 0) return ROOT_DATA_DIR;
+  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.trim() !== '' ? env.XDG_DATA_HOME : path.join(homedir(), '.local', 'share');
+  return path.join(base, 'session', 'local');
+}
+
+export const paths = (dir: string) => ({
+  pg: path.join(dir, 'pg'),
+  secrets: path.join(dir, 'secrets.json'),
+  state: path.join(dir, 'state.json'),
+  pid: path.join(dir, 'backend.pid'),
+  log: path.join(dir, 'backend.log'),
+  storage: path.join(dir, 'storage'),
+  seeded: path.join(dir, 'seeded'),
+});
+
+function writePrivate(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+/** The instance's secrets, created (0600) on first use. */
+export function loadOrCreateSecrets(dir: string): Secrets {
+  const file = paths(dir).secrets;
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const secrets: Secrets = {
+    jwt_secret: generateJwtSecret(),
+    superuser_password: randomBytes(18).toString('hex'),
+    role_password: randomBytes(18).toString('hex'),
+  };
+  writePrivate(file, `${JSON.stringify(secrets, null, 2)}\n`);
+  return secrets;
+}
+
+export function readSecrets(dir: string): Secrets | null {
+  try {
+    return JSON.parse(readFileSync(paths(dir).secrets, 'utf8')) as Secrets;
+  } catch {
+    return null;
+  }
+}
+
+export function readState(dir: string): InstanceState | null {
+  try {
+    return JSON.parse(readFileSync(paths(dir).state, 'utf8')) as InstanceState;
+  } catch {
+    return null;
+  }
+}
+
+export function writeState(dir: string, state: InstanceState): void {
+  writePrivate(paths(dir).state, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** pid of the running backend process, or null; a stale pid file is removed. */
+export function backendPid(dir: string): number | null {
+  const file = paths(dir).pid;
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
+  } catch {
+    return null;
+  }
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
+  rmSync(file, { force: true });
+  rmSync(paths(dir).state, { force: true });
+  return null;
+}
+
+export function instanceStatus(dir: string): InstanceStatus {
+  const pid = backendPid(dir);
+  const state = pid === null ? null : readState(dir);
+  const secrets = readSecrets(dir);
+  return {
+    running: pid !== null && state !== null && state.pid === pid,
+    state: state && state.pid === pid ? state : null,
+    keys: secrets ? deriveApiKeys(secrets.jwt_secret) : null,
+  };
+}
+
+export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Auth settings of supabase/config.toml that the local backend follows. */
+export function projectAuthSettings(projectRoot: string): {
+  jwtExpiry?: number;
+  refreshTokenReuseInterval?: number;
+  minimumPasswordLength?: number;
+  siteUrl?: string;
+  maxRows?: number;
+  rateLimits: { signIn?: number; tokenRefresh?: number; verify?: number };
+} {
+  let tables: ReturnType<typeof parseTomlTables>;
+  try {
+    tables = parseTomlTables(readFileSync(path.join(projectRoot, 'supabase', 'config.toml'), 'utf8'));
+  } catch {
+    return { rateLimits: {} };
+  }
+  const num = (table: string, key: string) => {
+    const v = tables.get(table)?.get(key);
+    return typeof v === 'number' ? v : undefined;
+  };
+  const str = (table: string, key: string) => {
+    const v = tables.get(table)?.get(key);
+    return typeof v === 'string' ? v : undefined;
+  };
+  return {
+    jwtExpiry: num('auth', 'jwt_expiry'),
+    refreshTokenReuseInterval: num('auth', 'refresh_token_reuse_interval'),
+    minimumPasswordLength: num('auth', 'minimum_password_length'),
+    siteUrl: str('auth', 'site_url'),
+    maxRows: num('api', 'max_rows'),
+    rateLimits: {
+      signIn: num('auth.rate_limit', 'sign_in_sign_ups'),
+      tokenRefresh: num('auth.rate_limit', 'token_refresh'),
+      verify: num('auth.rate_limit', 'token_verifications'),
+    },
+  };
+}
+
+/** Starts `node <launcher> local start --foreground ...` detached, its output appended to backend.log. */
+export function spawnDetached(launcher: string, dir: string, port: number): { pid: number; exited: Promise<number | null> } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const log = openSync(paths(dir).log, 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [launcher, 'local', 'start', '--foreground', '--data-dir', dir, '--port', String(port)], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, SESSION_NO_INPUT: '1', NO_COLOR: '1' },
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.unref();
+    return { pid: child.pid ?? -1, exited };
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** The last lines of backend.log, for an error message. */
+export function logTail(dir: string, lines = 15): string {
+  try {
+    const text = readFileSync(paths(dir).log, 'utf8');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Waits for the process to exit; true when it did. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !isAlive(pid);
+}
+
+export async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `dir` holds anything of an instance (used by reset and messages). */
+export function hasData(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory() && (existsSync(paths(dir).pg) || existsSync(paths(dir).secrets));
+  } catch {
+    return false;
+  }
+}

@@ -4,6 +4,8 @@ import { registerSessionCommands } from './session/index.js';
 import { registerModuleCommands } from './module/index.js';
 import { registerVideoCommands } from './video/index.js';
 import { define as defineGc } from './gc.js';
+import { define as defineImport } from './import.js';
+import { define as defineExport } from './export.js';
 import { define as defineCompletion } from './completion.js';
 
 /** Every command, in the order `--help` lists them. Each noun registers its own verbs. */
@@ -12,6 +14,8 @@ export function registerCommands(program: Command): void {
   registerSessionCommands(program);
   registerModuleCommands(program);
   registerVideoCommands(program);
+  defineImport(program);
+  defineExport(program);
   defineGc(program);
   defineCompletion(program);
 }

@@ -27,27 +27,43 @@ export interface CourseFolder {
   ignored: IgnoredEntry[];
 }
 
-/** Natural order: digit runs compare as numbers (`2` < `10`), the rest by code point, case-insensitively first. */
+/**
+ * Natural order: runs of digits compare as numbers (`2` < `10`), everything else character by
+ * character, case-insensitively first (so `a.mp4` < `a2.mp4` < `a10.mp4`).
+ */
 export function compareNatural(a: string, b: string): number {
-  const ca = chunks(a);
-  const cb = chunks(b);
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    const x = ca[i]!;
-    const y = cb[i]!;
-    const xDigit = /^\d/.test(x);
-    const yDigit = /^\d/.test(y);
-    let order: number;
-    if (xDigit && yDigit) order = compareDigits(x, y);
-    else order = compareText(x.toLowerCase(), y.toLowerCase());
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (isDigit(a, i) && isDigit(b, j)) {
+      const endA = digitsEnd(a, i);
+      const endB = digitsEnd(b, j);
+      const order = compareDigits(a.slice(i, endA), b.slice(j, endB));
+      if (order !== 0) return order;
+      i = endA;
+      j = endB;
+      continue;
+    }
+    const order = compareText(a[i]!.toLowerCase(), b[j]!.toLowerCase());
     if (order !== 0) return order;
+    i += 1;
+    j += 1;
   }
-  if (ca.length !== cb.length) return ca.length - cb.length;
+  const rest = a.length - i - (b.length - j);
+  if (rest !== 0) return rest;
   // Same up to case and leading zeros: fall back to the raw text so the order is total.
   return compareText(a, b);
 }
 
-function chunks(s: string): string[] {
-  return s.match(/\d+|\D+/g) ?? [];
+function isDigit(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
+}
+
+function digitsEnd(s: string, i: number): number {
+  let end = i;
+  while (end < s.length && isDigit(s, end)) end += 1;
+  return end;
 }
 
 function compareDigits(x: string, y: string): number {
@@ -73,9 +89,14 @@ export function humanize(name: string): string {
   return text === '' ? name : text;
 }
 
-export function isVideoFile(name: string): boolean {
+/** The MIME type of a file name by its extension, or null when unknown. */
+export function mimeTypeOf(name: string): string | null {
   const type = mimeLookup(name);
-  return typeof type === 'string' && type.startsWith('video/');
+  return typeof type === 'string' ? type : null;
+}
+
+export function isVideoFile(name: string): boolean {
+  return mimeTypeOf(name)?.startsWith('video/') ?? false;
 }
 
 /** Reads a course folder into a manifest (files relative to the folder). Pure apart from reading the tree. */

@@ -1,0 +1,284 @@
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import type { Context } from '../core/context.js';
+import type { Api } from '../core/api.js';
+import type { SessionTree, TreeVideo } from '../core/content.js';
+import { CliError, ExitCode } from '../core/errors.js';
+import { formatFor, serializeManifest, type ManifestDocument } from '../core/manifest.js';
+import { message, none, record, type View } from '../ui/printer.js';
+import { formatBytes } from '../ui/format.js';
+import { action, examples } from './runner.js';
+
+export interface ExportOptions {
+  session: string;
+  /** Manifest file; stdout when absent. */
+  output?: string | undefined;
+  /** Folder the video files are downloaded into. */
+  withFiles?: string | undefined;
+}
+
+export function define(program: Command): Command {
+  return program
+    .command('export')
+    .description('Write a session as the manifest `session import` reads, optionally with its video files')
+    .argument('<session>', 'session id, id prefix, name or key')
+    .option('-o, --output <file>', 'write the manifest to this file (.json: JSON, otherwise YAML); default: stdout')
+    .option('--with-files <dir>', 'download the videos into this folder, at the paths the manifest names')
+    .addHelpText(
+      'after',
+      `
+Paths in the manifest are relative to the manifest's folder (the working
+folder when it goes to stdout), so exporting with --with-files and importing
+the manifest elsewhere (another account, another project) rebuilds the same
+tree. Videos whose upload never finished are left out, with a warning.
+${examples([
+  'session export sql-101 > course.yaml',
+  'session export sql-101 -o backup/course.yaml --with-files backup',
+  'session export 3f2a -o course.json',
+])}`,
+    )
+    .action(action((ctx, session: string, opts: { output?: string; withFiles?: string }) => run({ session, output: opts.output, withFiles: opts.withFiles }, ctx)));
+}
+
+/** One video of the export, and where its file goes (absolute) and how the manifest names it. */
+export interface ExportedFile {
+  video: TreeVideo;
+  /** As the manifest writes it: relative to the manifest's folder, forward slashes. */
+  manifestPath: string;
+  /** Relative to the files folder. */
+  relativePath: string;
+}
+
+export interface ExportResult {
+  manifest: string | null;
+  session: { id: string; key: string; name: string };
+  modules: number;
+  videos: number;
+  skipped: Array<{ module: string; file_name: string; reason: string }>;
+  files: { downloaded: number; unchanged: number; bytes: number; dir: string } | null;
+}
+
+export async function run(opts: ExportOptions, ctx: Context): Promise<View> {
+  const { io } = ctx;
+  const [{ resolveRef, sessionTree }, api] = await Promise.all([import('../core/content.js'), ctx.api()]);
+  const { id } = await resolveRef(api, 'session', opts.session);
+  const tree = await sessionTree(api, id);
+
+  const manifestDir = path.resolve(opts.output ? path.dirname(opts.output) : '.');
+  const filesDir = path.resolve(opts.withFiles ?? manifestDir);
+  const exported = manifestOfTree(tree, (relativePath) => toPosix(path.relative(manifestDir, path.join(filesDir, ...relativePath.split('/')))));
+  for (const note of exported.keyNotes) io.warn(note);
+  for (const s of exported.skipped) io.warn(`left out ${s.module}/${s.file_name}: ${s.reason}`);
+
+  const result: ExportResult = {
+    manifest: opts.output ?? null,
+    session: { id: tree.id, key: exported.document.sessions[0]!.key, name: tree.name },
+    modules: tree.modules.length,
+    videos: exported.files.length,
+    skipped: exported.skipped,
+    files: null,
+  };
+
+  if (opts.withFiles) {
+    const stats = await downloadAll(api, ctx, exported.files, filesDir);
+    result.files = { ...stats, dir: opts.withFiles };
+    io.success(`${stats.downloaded} file${stats.downloaded === 1 ? '' : 's'} downloaded (${formatBytes(stats.bytes)}), ${stats.unchanged} already there`);
+  }
+
+  const format = formatFor(opts.output);
+  if (!opts.output) {
+    // The manifest is the data: YAML on stdout, or JSON with --json.
+    if (io.json) return none(exported.document);
+    return message(serializeManifest(exported.document, 'yaml').trimEnd(), exported.document);
+  }
+  await mkdir(manifestDir, { recursive: true });
+  const tmp = `${opts.output}.${process.pid}.tmp`;
+  await writeFile(tmp, serializeManifest(exported.document, format));
+  await rename(tmp, opts.output);
+  io.success(`Wrote ${opts.output}: ${result.modules} module${result.modules === 1 ? '' : 's'}, ${result.videos} video${result.videos === 1 ? '' : 's'}`);
+  return io.json
+    ? none(result)
+    : record(
+        [
+          ['manifest', opts.output],
+          ['session', `${tree.name} (${result.session.key})`],
+          ['modules', result.modules],
+          ['videos', result.videos],
+          ['files', opts.withFiles ?? null],
+        ],
+        result,
+      );
+}
+
+/**
+ * The manifest of a session tree. Rows without a key get one (sessions and modules from
+ * their names, videos from their file names), noted in `keyNotes`. Files go to
+ * `<NN>-<module key>/<file name>` under the files folder; `pathOf` turns that into the
+ * path the manifest writes.
+ */
+export function manifestOfTree(
+  tree: SessionTree,
+  pathOf: (relativePath: string) => string = (p) => p,
+): { document: ManifestDocument; files: ExportedFile[]; skipped: ExportResult['skipped']; keyNotes: string[] } {
+  const keyNotes: string[] = [];
+  const skipped: ExportResult['skipped'] = [];
+  const files: ExportedFile[] = [];
+  let invented = 0;
+
+  const sessionKey = tree.key ?? slugKey(tree.name, 'session');
+  if (tree.key === null) invented += 1;
+  const moduleKeys = new Set<string>();
+  const width = String(tree.modules.length).length < 2 ? 2 : String(tree.modules.length).length;
+  const modules = tree.modules.map((m, i) => {
+    let key = m.key;
+    if (key === null) {
+      key = unique(slugKey(m.name, `module-${i + 1}`), moduleKeys);
+      invented += 1;
+    }
+    moduleKeys.add(key);
+    const folder = `${String(i + 1).padStart(width, '0')}-${safeFileName(key)}`;
+    const videoKeys = new Set<string>();
+    const fileNames = new Set<string>();
+    const videos: ManifestDocument['sessions'][number]['modules'][number]['videos'] = [];
+    for (const v of m.videos ?? []) {
+      if (v.status !== 'ready') {
+        skipped.push({ module: key, file_name: v.file_name, reason: 'its upload never finished' });
+        continue;
+      }
+      let videoKey = v.key;
+      if (videoKey === null) {
+        videoKey = unique(v.file_name, videoKeys);
+        invented += 1;
+      }
+      videoKeys.add(videoKey);
+      const fileName = unique(safeFileName(v.file_name), fileNames, true);
+      fileNames.add(fileName.toLowerCase());
+      const relativePath = `${folder}/${fileName}`;
+      const manifestPath = pathOf(relativePath);
+      files.push({ video: v, manifestPath, relativePath });
+      videos.push(videoKey === path.posix.basename(manifestPath) ? { file: manifestPath } : { key: videoKey, file: manifestPath });
+    }
+    return { key, name: m.name, videos };
+  });
+  if (invented > 0) {
+    keyNotes.push(
+      `${invented} row${invented === 1 ? ' has' : 's have'} no import key; the manifest gives ${invented === 1 ? 'it one' : 'them keys'} from names, ` +
+        'so importing it into this same account adds new rows beside them (another account or project is fine)',
+    );
+  }
+  return {
+    document: { version: 1, sessions: [{ key: sessionKey, name: tree.name, type: tree.session_type, modules }] },
+    files,
+    skipped,
+    keyNotes,
+  };
+}
+
+/** A key from a name: lowercase ASCII letters and digits joined by dashes. */
+export function slugKey(name: string, fallback: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+  return slug === '' ? fallback : slug;
+}
+
+/** A name every file system accepts: no separators, reserved or control characters, no leading dot. */
+export function safeFileName(name: string): string {
+  const cleaned = name.replace(/[/\\:*?"<>|\u0000-\u001f\u007f]+/g, '-').replace(/^[.\s]+|[.\s]+$/g, '');
+  return cleaned === '' ? 'video' : cleaned.slice(0, 200);
+}
+
+/** `name`, or `name-2`, `name-3`… (before the extension for files) when taken. Case-insensitive for files. */
+function unique(name: string, taken: Set<string>, file = false): string {
+  const has = (n: string) => taken.has(file ? n.toLowerCase() : n);
+  if (!has(name)) return name;
+  const ext = file ? path.posix.extname(name) : '';
+  const stem = ext ? name.slice(0, -ext.length) : name;
+  for (let i = 2; ; i++) {
+    const candidate = `${stem}-${i}${ext}`;
+    if (!has(candidate)) return candidate;
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+// ---------------------------------------------------------------- downloads
+
+/** Downloads every file (three at a time), verifying sha256; files already there with the right hash are kept. */
+async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: string): Promise<{ downloaded: number; unchanged: number; bytes: number }> {
+  const { sha256File } = await import('../core/upload/hash.js');
+  const stats = { downloaded: 0, unchanged: 0, bytes: 0 };
+  const failures: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      const dest = path.join(dir, ...file.relativePath.split('/'));
+      try {
+        const existing = await stat(dest).catch(() => null);
+        if (existing?.isFile() && existing.size === file.video.file_size && (await sha256File(dest)) === file.video.sha256) {
+          stats.unchanged += 1;
+          continue;
+        }
+        await mkdir(path.dirname(dest), { recursive: true });
+        stats.bytes += await downloadOne(api, file.video, dest);
+        stats.downloaded += 1;
+        ctx.io.info(`${file.relativePath}: downloaded`);
+      } catch (err) {
+        failures.push(`${file.relativePath}: ${(err as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(3, files.length) }, worker));
+  if (failures.length > 0) {
+    throw new CliError(`${failures.length} of ${files.length} files not downloaded: ${failures[0]}`, {
+      code: 'partial_failure',
+      hint: 'run the same export again: files already downloaded are kept',
+      exitCode: ExitCode.partial,
+      details: { failed: failures },
+    });
+  }
+  return stats;
+}
+
+/** Streams one object to `<dest>.part`, checks its sha256, then renames it into place. */
+async function downloadOne(api: Api, video: TreeVideo, dest: string): Promise<number> {
+  const url = `${api.config.url.replace(/\/+$/, '')}/storage/v1/object/authenticated/videos/${video.file_url.split('/').map(encodeURIComponent).join('/')}`;
+  const res = await fetch(url, { headers: { apikey: api.config.anonKey, authorization: `Bearer ${await api.identity.accessToken()}` } });
+  if (!res.ok || !res.body) throw new Error(`the server answered ${res.status}`);
+  const part = `${dest}.part`;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  try {
+    await pipeline(
+      body,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(part),
+    );
+    const sha = hash.digest('hex');
+    if (video.sha256 && sha !== video.sha256) throw new Error(`downloaded bytes do not match the video's sha256 (${sha.slice(0, 12)}…)`);
+    await rename(part, dest);
+  } catch (err) {
+    await rm(part, { force: true });
+    throw err;
+  }
+  return bytes;
+}

@@ -1,0 +1,417 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { Context } from '../core/context.js';
+import type { Api } from '../core/api.js';
+import { CliError, ExitCode, usageError } from '../core/errors.js';
+import { ManifestError, serializeManifest, toDocument, type Manifest, type ManifestIssue, type ManifestVideo } from '../core/manifest.js';
+import { hasChanges, planImport, writesRows, type DesiredSession, type Plan, type PlanAction } from '../core/plan.js';
+import type { SessionTree } from '../core/content.js';
+import type { UploadInput, UploadReport } from '../core/upload/queue.js';
+import type { UploadLimits } from '../core/upload/checks.js';
+import { message, none, render, table, type Column, type View } from '../ui/printer.js';
+import { formatBytes } from '../ui/format.js';
+import { action, examples } from './runner.js';
+
+export interface ImportOptions {
+  source: string;
+  dryRun: boolean;
+  prune: boolean;
+  printManifest: boolean;
+  concurrency: number;
+  yes: boolean;
+}
+
+export function define(program: Command): Command {
+  return program
+    .command('import')
+    .description('Create or update whole sessions from a course folder or a manifest (plan, then apply)')
+    .argument('<folder-or-manifest>', 'a course folder (01-intro/, 02-setup/ …) or a manifest (.yaml, .yml or .json)')
+    .option('--dry-run', 'print the plan and stop; nothing is written')
+    .option('--prune', 'delete modules and videos the manifest does not list')
+    .option('--print-manifest', 'print the manifest a folder implies (or a manifest, normalised) and stop')
+    .option('--concurrency <n>', 'files uploaded at once', '3')
+    .option('-y, --yes', 'do not ask before --prune deletes anything')
+    .addHelpText(
+      'after',
+      `
+The plan lists what changes (--json lists every row): create, update, move,
+delete (only with --prune) for sessions, modules and videos, matched by key.
+Rows are written in one transaction; then the files are uploaded. Unchanged
+files (same sha256) are never sent again, and a re-run finishes uploads that
+failed or were interrupted.
+${examples([
+  'session import ./sql-101 --dry-run',
+  'session import ./sql-101 --print-manifest > course.yaml',
+  'session import course.yaml --prune --yes',
+  'session import course.json --json | jq .summary',
+])}`,
+    )
+    .action(
+      action((ctx, source: string, opts: { dryRun?: boolean; prune?: boolean; printManifest?: boolean; concurrency: string; yes?: boolean }) =>
+        run(
+          {
+            source,
+            dryRun: opts.dryRun === true,
+            prune: opts.prune === true,
+            printManifest: opts.printManifest === true,
+            concurrency: parseConcurrency(opts.concurrency),
+            yes: opts.yes === true,
+          },
+          ctx,
+        ),
+      ),
+    );
+}
+
+export function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32 || String(n) !== value.trim()) {
+    throw usageError(`--concurrency must be a whole number from 1 to 32, got "${value}"`, 'use --concurrency 3', 'invalid_concurrency');
+  }
+  return n;
+}
+
+/** What `import --json` prints: the plan, and once applied what the database did and the upload report. */
+export interface ImportResult {
+  actions: PlanAction[];
+  summary: Plan['summary'];
+  dry_run: boolean;
+  applied: ImportApplied | null;
+  uploads: UploadReport['files'] | null;
+}
+
+/** `import_session`'s answer: the trees after the import, and row counts of what it wrote. */
+export interface ImportApplied {
+  sessions: SessionTree[];
+  counts: Record<'sessions' | 'modules' | 'videos', { created: number; updated: number; deleted: number }>;
+}
+
+export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
+  const { io } = ctx;
+  const manifest = await loadSource(opts.source, ctx);
+  if (opts.printManifest) {
+    const doc = toDocument(manifest);
+    return message(serializeManifest(doc, 'yaml').trimEnd(), doc);
+  }
+
+  const desired = await describeFiles(manifest);
+  const api = await ctx.api();
+  const current = await fetchCurrent(api, desired.map((s) => s.key));
+  const plan = planImport(desired, current, { prune: opts.prune });
+  const result: ImportResult = { actions: plan.actions, summary: plan.summary, dry_run: opts.dryRun, applied: null, uploads: null };
+  if (!io.json && hasChanges(plan)) await render(io, viewOf(plan, ctx, result));
+  io.info(summaryLine(plan, opts.dryRun));
+  if (opts.dryRun || !hasChanges(plan)) return io.json ? none(result) : none();
+
+  const deletes = plan.actions.filter((a) => a.action === 'delete').length;
+  if (deletes > 0 && !opts.yes && io.canPrompt) {
+    const { confirm } = await import('@inquirer/prompts');
+    const sure = await confirm({ message: `Delete ${deletes} row${deletes === 1 ? '' : 's'} the manifest does not list?`, default: false }, { output: io.stderr, input: io.stdin });
+    if (!sure) {
+      io.info('Nothing written.');
+      return none();
+    }
+  }
+
+  // Every file to send passes its checks before any row is written.
+  const uploads = plan.actions.filter((a) => a.upload);
+  const files = filesByKey(manifest);
+  const limits = uploads.length > 0 ? await (await import('../core/videos.js')).uploadLimits(api) : null;
+  const mimeTypes = limits ? await checkUploads(uploads, files, limits) : new Map<string, string>();
+
+  let trees: SessionTree[];
+  if (writesRows(plan)) {
+    const applied = await applyRows(api, desired, mimeTypes, opts.prune);
+    result.applied = applied;
+    trees = applied.sessions;
+    const counts = applied.counts;
+    io.success(
+      `Rows written in one transaction: ${counts.modules.created + counts.videos.created + counts.sessions.created} created, ` +
+        `${counts.modules.updated + counts.videos.updated + counts.sessions.updated} updated, ${counts.modules.deleted + counts.videos.deleted} deleted`,
+    );
+    if (counts.modules.deleted + counts.videos.deleted > 0) {
+      const { purgeDeletedObjects } = await import('../core/content.js');
+      const purge = await purgeDeletedObjects(api);
+      if (purge.error) io.warn(`could not remove some deleted video files now (${purge.error}); \`session gc\` removes them later`);
+    }
+  } else {
+    trees = [...current.values()];
+  }
+
+  const inputs = uploadInputs(trees, desired, files);
+  if (inputs.length > 0) {
+    const report = await uploadFiles(api, ctx, inputs, opts.concurrency, limits);
+    result.uploads = report.files;
+    const { exitCodeFor } = await import('../core/upload/queue.js');
+    const code = exitCodeFor(report);
+    if (code !== ExitCode.ok) {
+      if (io.json) io.out(JSON.stringify(result, null, 2));
+      const failed = report.files.filter((f) => f.status === 'failed' || f.status === 'refused');
+      throw new CliError(
+        report.interrupted ? 'interrupted during uploads' : `${failed.length} of ${report.files.length} file${report.files.length === 1 ? '' : 's'} not uploaded: ${failed[0]?.error ?? 'unknown error'}`,
+        {
+          code: report.interrupted ? 'interrupted' : 'partial_failure',
+          hint: 'the rows are in place; run the same import again to finish the uploads',
+          exitCode: code === ExitCode.interrupted ? ExitCode.interrupted : ExitCode.partial,
+          details: { failed },
+        },
+      );
+    }
+    const sent = report.files.filter((f) => f.status === 'uploaded');
+    io.success(`Uploaded ${sent.length} file${sent.length === 1 ? '' : 's'} (${formatBytes(sent.reduce((n, f) => n + f.bytes_sent, 0))})`);
+  }
+  return io.json ? none(result) : none();
+}
+
+// ---------------------------------------------------------------- reading the input
+
+async function loadSource(source: string, ctx: Context): Promise<Manifest> {
+  let isFolder = false;
+  try {
+    isFolder = (await stat(source)).isDirectory();
+  } catch {
+    // readManifestFile names the missing file.
+  }
+  if (isFolder) {
+    const { readCourseFolder } = await import('../core/folder.js');
+    const folder = await readCourseFolder(source);
+    for (const skipped of folder.ignored) ctx.io.warn(`ignored ${skipped.path}: ${skipped.reason}`);
+    return folder.manifest;
+  }
+  const { readManifestFile } = await import('../core/manifest.js');
+  return readManifestFile(source);
+}
+
+const fileKey = (session: string, module: string, video: string): string => JSON.stringify([session, module, video]);
+
+function filesByKey(manifest: Manifest): Map<string, ManifestVideo> {
+  const files = new Map<string, ManifestVideo>();
+  for (const s of manifest.sessions) for (const m of s.modules) for (const v of m.videos) files.set(fileKey(s.key, m.key, v.key), v);
+  return files;
+}
+
+/** Sizes and sha256 of every local file (a few at a time); problems name the manifest line. */
+async function describeFiles(manifest: Manifest): Promise<DesiredSession[]> {
+  const { sha256File } = await import('../core/upload/hash.js');
+  const { mimeTypeOf } = await import('../core/folder.js');
+  const issues: ManifestIssue[] = [];
+  const all = manifest.sessions.flatMap((s) => s.modules.flatMap((m) => m.videos));
+  const facts = new Map<ManifestVideo, { size: number; sha256: string }>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < all.length) {
+      const video = all[next++]!;
+      const problem = (text: string) => issues.push({ ...video.fileAt, message: text });
+      try {
+        const info = await stat(video.absolutePath);
+        if (!info.isFile()) {
+          problem(info.isDirectory() ? `${video.file} is a folder, not a video file` : `${video.file} is not a regular file`);
+          continue;
+        }
+        const sha256 = await sha256File(video.absolutePath);
+        if (video.sha256 !== null && video.sha256 !== sha256) {
+          problem(`${video.file} does not match the sha256 the manifest states (it hashes to ${sha256.slice(0, 12)}…)`);
+          continue;
+        }
+        facts.set(video, { size: info.size, sha256 });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        problem(code === 'ENOENT' ? `no such file: ${video.file}` : `cannot read ${video.file} (${code ?? (err as Error).message})`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, all.length) }, worker));
+  if (issues.length > 0) {
+    issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || a.field.localeCompare(b.field));
+    throw new ManifestError(issues, 'fix the paths (relative to the manifest) and run again; nothing was written');
+  }
+  return manifest.sessions.map((s) => ({
+    key: s.key,
+    name: s.name,
+    type: s.type,
+    modules: s.modules.map((m) => ({
+      key: m.key,
+      name: m.name,
+      videos: m.videos.map((v) => {
+        const f = facts.get(v)!;
+        const fileName = v.file.split('/').pop()!;
+        return { key: v.key, fileName, fileSize: f.size, sha256: f.sha256, mimeType: mimeTypeOf(fileName) ?? 'application/octet-stream', absolutePath: v.absolutePath };
+      }),
+    })),
+  }));
+}
+
+/** One request per session to find it by key among the caller's own, then its tree. */
+async function fetchCurrent(api: Api, keys: string[]): Promise<Map<string, SessionTree>> {
+  const { fromPostgrestError } = await import('../core/api.js');
+  const { sessionTree } = await import('../core/content.js');
+  const current = new Map<string, SessionTree>();
+  for (const key of keys) {
+    // Filter on the owner too: an operator can read everyone's sessions.
+    const { data, error } = await api.client.from('sessions').select('id').eq('user_id', api.identity.user.id).eq('key', key).limit(1);
+    if (error) throw fromPostgrestError(error);
+    const row = (data as Array<{ id: string }> | null)?.[0];
+    if (row) current.set(key, await sessionTree(api, row.id));
+  }
+  return current;
+}
+
+/** Files to upload must pass the upload checks first; returns each one's MIME type as the bucket spells it. */
+async function checkUploads(uploads: PlanAction[], files: Map<string, ManifestVideo>, limits: UploadLimits): Promise<Map<string, string>> {
+  const { checkFiles } = await import('../core/upload/checks.js');
+  const videos = uploads.map((a) => files.get(fileKey(a.session, a.module!, a.key!))!);
+  const checks = await checkFiles(
+    videos.map((v) => v.absolutePath),
+    limits,
+  );
+  const issues: ManifestIssue[] = [];
+  const mimeTypes = new Map<string, string>();
+  checks.forEach((check, i) => {
+    const video = videos[i]!;
+    const action = uploads[i]!;
+    if (check.ok) mimeTypes.set(fileKey(action.session, action.module!, action.key!), check.file.mimeType);
+    else issues.push({ ...video.fileAt, message: check.reason.replace(video.absolutePath, video.file) });
+  });
+  if (issues.length > 0) throw new ManifestError(issues, 'fix or remove these files and run again; nothing was written');
+  return mimeTypes;
+}
+
+// ---------------------------------------------------------------- applying
+
+/** The whole row phase: one `import_session` call, one transaction (an error rolls everything back). */
+async function applyRows(api: Api, desired: DesiredSession[], mimeTypes: Map<string, string>, prune: boolean): Promise<ImportApplied> {
+  const payload = {
+    prune,
+    sessions: desired.map((s) => ({
+      key: s.key,
+      name: s.name,
+      session_type: s.type,
+      modules: s.modules.map((m) => ({
+        key: m.key,
+        name: m.name,
+        videos: m.videos.map((v) => ({
+          key: v.key,
+          file_name: v.fileName,
+          file_size: v.fileSize,
+          sha256: v.sha256,
+          mime_type: mimeTypes.get(fileKey(s.key, m.key, v.key)) ?? v.mimeType,
+        })),
+      })),
+    })),
+  };
+  try {
+    return await api.rpc<ImportApplied>('import_session', { p_manifest: payload });
+  } catch (err) {
+    if (err instanceof CliError) {
+      throw new CliError(`import failed, nothing was written: ${err.message}`, {
+        code: err.code,
+        hint: err.hint ?? 'fix the input and run again',
+        exitCode: err.exitCode,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/** Videos whose row waits for bytes (`uploading`) and that the manifest lists, matched by keys. */
+export function uploadInputs(trees: SessionTree[], desired: DesiredSession[], files: Map<string, ManifestVideo>): UploadInput[] {
+  const inputs: UploadInput[] = [];
+  const wanted = new Set(desired.map((s) => s.key));
+  for (const tree of trees) {
+    if (tree.key === null || !wanted.has(tree.key)) continue;
+    for (const m of tree.modules) {
+      if (m.key === null) continue;
+      for (const v of m.videos ?? []) {
+        if (v.status === 'ready' || v.key === null) continue;
+        const file = files.get(fileKey(tree.key, m.key, v.key));
+        if (!file) continue;
+        inputs.push({
+          video: { id: v.id, module_id: m.id, file_url: v.file_url, status: v.status, sha256: v.sha256, file_size: v.file_size, mime_type: v.mime_type, key: v.key },
+          path: file.absolutePath,
+          key: v.key,
+        });
+      }
+    }
+  }
+  return inputs;
+}
+
+async function uploadFiles(api: Api, ctx: Context, inputs: UploadInput[], concurrency: number, limits: UploadLimits | null): Promise<UploadReport> {
+  const [{ UploadQueue }, { uploadBackend }, { TusTransport }, { ResumeStore }, { stateDir }, { createUploadProgress }] = await Promise.all([
+    import('../core/upload/queue.js'),
+    import('../core/videos.js'),
+    import('../core/upload/tus.js'),
+    import('../core/upload/resume-store.js'),
+    import('../config/paths.js'),
+    import('../ui/progress.js'),
+  ]);
+  const backend = uploadBackend(api);
+  const progress = await createUploadProgress(ctx.io, { concurrency });
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals += 1;
+    // A second Ctrl-C means now: the rows exist and stored upload URLs make the next run resume.
+    if (signals > 1) process.exit(ExitCode.interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const queue = new UploadQueue({
+      concurrency,
+      signal: controller.signal,
+      onEvent: (e) => progress.onEvent(e),
+      transport: new TusTransport({
+        projectUrl: api.config.url,
+        apiKey: api.config.anonKey,
+        accessToken: () => api.identity.accessToken(),
+        store: ResumeStore.inDir(stateDir(ctx.io.env)),
+        debug: (line) => ctx.io.debug(`tus ${line}`),
+      }),
+      // The rows exist already (import_session made them): the queue only sends and finishes.
+      backend: { ...backend, limits: async () => limits ?? (await backend.limits()) },
+    });
+    return await queue.run(inputs);
+  } finally {
+    await progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+// ---------------------------------------------------------------- printing
+
+const ACTION_ORDER = ['create', 'update', 'move', 'delete'] as const;
+
+export function summaryLine(plan: Plan, dryRun: boolean): string {
+  const s = plan.summary;
+  const parts = ACTION_ORDER.filter((a) => s[a] > 0).map((a) => `${s[a]} to ${a}`);
+  const files = s.upload_files > 0 ? `; ${s.upload_files} file${s.upload_files === 1 ? '' : 's'} to upload (${formatBytes(s.upload_bytes)})` : '';
+  if (parts.length === 0 && files === '') return `No changes: ${s.unchanged} row${s.unchanged === 1 ? '' : 's'} up to date.`;
+  const head = parts.length > 0 ? `Plan: ${parts.join(', ')}, ${s.unchanged} unchanged` : `Plan: rows up to date (${s.unchanged})`;
+  return `${head}${files}.${dryRun ? ' Dry run: nothing written.' : ''}`;
+}
+
+/** The plan as a table: only rows that change (the JSON lists all of them). */
+function viewOf(plan: Plan, ctx: Context, json: unknown): View {
+  const style = ctx.io.style;
+  const paint: Record<PlanAction['action'], (s: string) => string> = {
+    create: style.green,
+    update: style.yellow,
+    move: style.cyan,
+    delete: style.red,
+    unchanged: style.dim,
+  };
+  const rows = plan.actions.filter((a) => a.action !== 'unchanged' || a.upload);
+  const columns: Array<Column<PlanAction>> = [
+    { header: 'ACTION', value: (a) => paint[a.action](a.action) },
+    { header: 'KIND', value: (a) => a.kind },
+    { header: 'KEY', value: (a) => a.key ?? '(no key)' },
+    { header: 'NAME', value: (a) => a.name },
+    { header: 'IN', value: (a) => (a.kind === 'video' ? a.module : a.kind === 'module' ? a.session : null) },
+    { header: 'CHANGES', value: (a) => [...a.changes, ...(a.upload ? [`upload ${formatBytes(a.size)}`] : [])].join('; ') || null },
+  ];
+  return table(rows, columns, json);
+}

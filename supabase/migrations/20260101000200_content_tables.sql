@@ -29,7 +29,7 @@ create table public.sessions (
     session_type in ('Linear Flow', 'Branching Flow', 'Self-Paced', 'Live Workshop', 'Assessment')
   ),
   -- Target of the composite foreign key from modules.
-  constraint sessions_id_user_id_key unique (id, user_id),
+  constraint sessions_user_id_id_key unique (user_id, id),
   constraint sessions_user_id_key_key unique (user_id, key)
 );
 comment on table public.sessions is 'An educational session: ordered modules of videos, owned by one author.';
@@ -50,17 +50,18 @@ create table public.modules (
   constraint modules_name_check check (name ~ '[^[:space:]]' and char_length(name) <= 255),
   constraint modules_key_check check (key is null or (key ~ '[^[:space:]]' and char_length(key) <= 255)),
   constraint modules_order_index_check check (order_index >= 0),
-  constraint modules_session_owner_fkey foreign key (session_id, user_id)
-    references public.sessions (id, user_id) on delete cascade,
+  constraint modules_session_owner_fkey foreign key (user_id, session_id)
+    references public.sessions (user_id, id) on delete cascade,
   constraint modules_session_id_order_index_key unique (session_id, order_index)
     deferrable initially immediate,
   constraint modules_session_id_key_key unique (session_id, key),
   -- Target of the composite foreign key from videos.
-  constraint modules_id_user_id_key unique (id, user_id)
+  constraint modules_user_id_id_key unique (user_id, id)
 );
 comment on table public.modules is 'A module of a session; order_index is 0..n-1 within the session.';
 
-create index modules_user_id_idx on public.modules (user_id);
+-- Owner first (policies, owner filters); also covers the composite foreign key to sessions.
+create index modules_user_id_session_id_idx on public.modules (user_id, session_id);
 
 create table public.videos (
   id uuid primary key default gen_random_uuid(),
@@ -89,8 +90,8 @@ create table public.videos (
     file_url ~ '^[0-9a-f-]{36}/[0-9a-f-]{36}/[0-9a-f-]{36}/[0-9a-f-]{36}/[A-Za-z0-9][A-Za-z0-9._-]{0,199}$'
   ),
   constraint videos_order_index_check check (order_index >= 0),
-  constraint videos_module_owner_fkey foreign key (module_id, user_id)
-    references public.modules (id, user_id) on delete cascade,
+  constraint videos_module_owner_fkey foreign key (user_id, module_id)
+    references public.modules (user_id, id) on delete cascade,
   constraint videos_module_id_order_index_key unique (module_id, order_index)
     deferrable initially immediate,
   constraint videos_module_id_key_key unique (module_id, key),
@@ -98,7 +99,8 @@ create table public.videos (
 );
 comment on table public.videos is 'A video of a module; file_url is the object path in the private bucket videos.';
 
-create index videos_user_id_idx on public.videos (user_id);
+-- Owner first (policies, owner filters); also covers the composite foreign key to modules.
+create index videos_user_id_module_id_idx on public.videos (user_id, module_id);
 create index videos_module_id_sha256_idx on public.videos (module_id, sha256);
 
 create trigger sessions_set_updated_at

@@ -8,11 +8,26 @@ import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError } from './errors.js';
 import { unknownRef } from './refs.js';
-import type { VideoRow } from './content.js';
 import type { UploadLimits } from './upload/checks.js';
 import type { UploadBackend, UploadTarget } from './upload/queue.js';
 
-export type { VideoRow } from './content.js';
+/** A `videos` row as the table holds it. */
+export interface VideoRow {
+  id: string;
+  user_id: string;
+  module_id: string;
+  key: string | null;
+  file_name: string;
+  file_size: number;
+  mime_type: string;
+  sha256: string;
+  status: 'uploading' | 'ready';
+  order_index: number;
+  /** Object path in the `videos` bucket: `<user_id>/<session_id>/<module_id>/<video_id>/<slug>.<ext>`. */
+  file_url: string;
+  created_at: string;
+  updated_at: string;
+}
 
 /** The private bucket that holds every video object. */
 export const VIDEO_BUCKET = 'videos';
@@ -22,7 +37,7 @@ export interface VideoEntry extends VideoRow {
   position: number;
 }
 
-const VIDEO_COLUMNS = 'id,user_id,session_id,module_id,key,file_name,file_size,mime_type,sha256,status,order_index,file_url,created_at,updated_at';
+const VIDEO_COLUMNS = 'id,user_id,module_id,key,file_name,file_size,mime_type,sha256,status,order_index,file_url,created_at,updated_at';
 
 export async function uploadLimits(api: Api): Promise<UploadLimits> {
   const value = await api.rpc<Partial<UploadLimits> | null>('upload_limits');
@@ -164,7 +179,6 @@ function videoEntry(row: VideoRow, index: number): VideoEntry {
   return {
     id: row.id,
     user_id: row.user_id,
-    session_id: row.session_id,
     module_id: row.module_id,
     key: row.key ?? null,
     position: index + 1,
@@ -172,7 +186,7 @@ function videoEntry(row: VideoRow, index: number): VideoEntry {
     file_name: row.file_name,
     file_size: Number(row.file_size),
     mime_type: row.mime_type,
-    sha256: row.sha256 ?? null,
+    sha256: row.sha256,
     status: row.status,
     file_url: row.file_url,
     created_at: row.created_at,

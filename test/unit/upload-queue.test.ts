@@ -151,6 +151,18 @@ describe('UploadQueue', () => {
     expect(backend.rows.size).toBe(1);
   });
 
+  it('begins rows in the order the files were given, whichever hashes first', async () => {
+    const backend = new MemoryBackend();
+    const report = await queue(backend, new MemoryTransport()).run([
+      { moduleId: 'm5', path: at('big.webm') },
+      { moduleId: 'm5', path: at('c1.mp4') },
+      { moduleId: 'm5', path: at('notes.txt') },
+      { moduleId: 'm5', path: at('c2.mp4') },
+    ]);
+    expect(report.files.map((f) => f.status)).toEqual(['uploaded', 'uploaded', 'refused', 'uploaded']);
+    expect(backend.calls.filter((c) => c.startsWith('begin'))).toEqual(['begin big.webm', 'begin c1.mp4', 'begin c2.mp4']);
+  });
+
   it('keeps to the concurrency limit', async () => {
     const backend = new MemoryBackend();
     const transport = new MemoryTransport();

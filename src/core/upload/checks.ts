@@ -53,6 +53,12 @@ const PREFERRED_EXT: Record<string, string> = {
   'video/mp4': 'mp4',
 };
 
+/** mime-types is CommonJS: bundled, its functions sit on the default export. */
+async function mimeTypes(): Promise<typeof import('mime-types')> {
+  const mod = (await import('mime-types')) as typeof import('mime-types') & { default?: typeof import('mime-types') };
+  return mod.default ?? mod;
+}
+
 export function familyOf(mime: string): string | null {
   const lower = mime.toLowerCase();
   for (const [family, types] of Object.entries(FAMILIES)) if (types.some((t) => t.toLowerCase() === lower)) return family;
@@ -62,7 +68,7 @@ export function familyOf(mime: string): string | null {
 /** "mp4, mov, webm, mkv, m4v, avi": the allowed list as extensions people recognise. */
 export async function describeAllowed(allowed: string[] | null): Promise<string> {
   if (!allowed || allowed.length === 0) return 'any video';
-  const { extension } = await import('mime-types');
+  const { extension } = await mimeTypes();
   const names = allowed.map((t) => PREFERRED_EXT[t.toLowerCase()] ?? extension(t) ?? t);
   return [...new Set(names)].join(', ');
 }
@@ -113,7 +119,7 @@ export async function checkFile(file: string, limits: UploadLimits): Promise<Fil
   }
 
   const allowedText = await describeAllowed(limits.allowed_mime_types);
-  const { lookup } = await import('mime-types');
+  const { lookup } = await mimeTypes();
   const byExtension = lookup(extname(absPath)) || null;
   if (!byExtension) {
     return refuse(`not a video (${extname(absPath) ? `unknown type ${extname(absPath)}` : 'no extension'}); allowed: ${allowedText}`);

@@ -96,6 +96,10 @@ interface Planned {
   index: number;
   input: UploadInput;
   checked: CheckedFile;
+  /** Resolves once the previous file's `begin_video` is done, so rows take the order the files were given in. */
+  turn: Promise<void>;
+  /** Lets the next file call `begin_video`. */
+  passTurn: () => void;
 }
 
 /**
@@ -124,7 +128,7 @@ export class UploadQueue {
     const limits = await this.opts.backend.limits();
     const checks = await checkFiles(inputs.map((i) => i.path), limits);
 
-    const planned: Planned[] = [];
+    const planned: Array<Planned & { turnDone: Promise<void> }> = [];
     const seen = new Map<string, number>();
     inputs.forEach((input, index) => {
       const check = checks[index]!;
@@ -143,7 +147,10 @@ export class UploadQueue {
         return;
       }
       seen.set(dupKey, index);
-      planned.push({ index, input, checked: check.file });
+      const turn = planned.length > 0 ? planned[planned.length - 1]!.turnDone : Promise.resolve();
+      let passTurn!: () => void;
+      const turnDone = new Promise<void>((r) => (passTurn = r));
+      planned.push({ index, input, checked: check.file, turn, passTurn, turnDone });
       this.emit({ type: 'queued', index, file: input.path, size: check.file.size });
     });
 
@@ -160,7 +167,7 @@ export class UploadQueue {
     return { files: reports, interrupted: Boolean(this.opts.signal?.aborted) };
   }
 
-  private async uploadOne({ index, input, checked }: Planned): Promise<UploadFileReport> {
+  private async uploadOne({ index, input, checked, turn, passTurn }: Planned): Promise<UploadFileReport> {
     const file = input.path;
     let videoId: string | null = 'video' in input ? input.video.id : null;
     let sha: string | null = null;
@@ -179,6 +186,7 @@ export class UploadQueue {
       const hashOpts: { signal?: AbortSignal } = {};
       if (this.opts.signal) hashOpts.signal = this.opts.signal;
       sha = await sha256File(checked.absPath, hashOpts);
+      await turn;
       this.throwIfAborted();
 
       const sameKey = `${'video' in input ? input.video.module_id : input.moduleId}|${sha}`;
@@ -189,12 +197,14 @@ export class UploadQueue {
       try {
         if (before) await before;
         this.throwIfAborted();
-        return await this.sendAndFinish(index, input, checked, sha, (id) => (videoId = id), (n) => (bytesSent = n));
+        return await this.sendAndFinish(index, input, checked, sha, passTurn, (id) => (videoId = id), (n) => (bytesSent = n));
       } finally {
         release();
       }
     } catch (err) {
       return fail(err);
+    } finally {
+      passTurn();
     }
   }
 
@@ -203,6 +213,7 @@ export class UploadQueue {
     input: UploadInput,
     checked: CheckedFile,
     sha: string,
+    passTurn: () => void,
     setVideoId: (id: string) => void,
     setBytesSent: (n: number) => void,
   ): Promise<UploadFileReport> {
@@ -219,6 +230,7 @@ export class UploadQueue {
         this.opts.backend.begin({ moduleId, fileName: input.fileName ?? checked.name, size: checked.size, sha256: sha, mimeType: checked.mimeType }),
       );
     }
+    passTurn();
     setVideoId(video.id);
     if (input.key && this.opts.backend.setKey && video.key !== input.key) await this.opts.backend.setKey(video.id, input.key);
 

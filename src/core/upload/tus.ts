@@ -67,7 +67,9 @@ export class TusTransport implements UploadTransport {
 
   async send(job: TransportJob, hooks: TransportHooks): Promise<TransportResult> {
     if (hooks.signal.aborted) throw new TransportError('interrupted', { aborted: true });
-    const { Upload } = await import('tus-js-client');
+    // CommonJS: bundled, the classes sit on the default export.
+    const tus = (await import('tus-js-client')) as typeof import('tus-js-client') & { default?: typeof import('tus-js-client') };
+    const Upload = tus.Upload ?? tus.default!.Upload;
     const fingerprint = this.fingerprint(job);
     const source = createReadStream(job.absPath);
     const delays = this.opts.retryDelays;

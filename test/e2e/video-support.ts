@@ -1,0 +1,79 @@
+// The built CLI as a user runs it, against the local backend: one environment per signed-in user
+// (its own state and config folders), JSON helpers, and what the storage bucket holds.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import type { SignedInUser, TestBackend } from '../support/backend.js';
+
+export const BIN = resolve(import.meta.dirname, '../../bin/session.js');
+
+export interface CliUser {
+  user: SignedInUser;
+  env: Record<string, string>;
+  /** Runs `session <args>`; never rejects (check exitCode). */
+  run(args: string[], opts?: { env?: Record<string, string>; cwd?: string }): Promise<CliResult>;
+  /** Starts `session <args>` and returns the child, for tests that interrupt it. */
+  spawn(args: string[]): ResultPromise;
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function cliUser(backend: TestBackend, user: SignedInUser): Promise<CliUser> {
+  const home = await mkdtemp(join(tmpdir(), 'session-cli-home-'));
+  const token = (await user.client.auth.getSession()).data.session!.access_token;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_STATE_HOME: join(home, 'state'),
+    SUPABASE_URL: backend.url,
+    SUPABASE_ANON_KEY: backend.anonKey,
+    SESSION_ACCESS_TOKEN: token,
+    NO_COLOR: '1',
+    LANG: 'C.UTF-8',
+  };
+  return {
+    user,
+    env,
+    async run(args, opts = {}) {
+      const result = await execa('node', [BIN, ...args], { env: { ...env, ...(opts.env ?? {}) }, extendEnv: false, reject: false, cwd: opts.cwd ?? home, stdin: 'ignore' });
+      return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+    },
+    spawn(args) {
+      return execa('node', [BIN, ...args], { env, extendEnv: false, reject: false, cwd: home, stdin: 'ignore', buffer: true });
+    },
+  };
+}
+
+export function json<T>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${result.exitCode}):\n${result.stdout}\n--- stderr ---\n${result.stderr}`);
+  }
+}
+
+/** A session with one module, made through the CLI; returns their ids. */
+export async function sessionWithModule(cli: CliUser, name = 'Course'): Promise<{ sessionId: string; moduleId: string }> {
+  const session = json<{ id: string }>(await cli.run(['create', name, '--json']));
+  const module = json<{ id: string }>(await cli.run(['module', 'add', session.id, 'Module 1', '--json']));
+  return { sessionId: session.id, moduleId: module.id };
+}
+
+/** Object names in the videos bucket (all users), straight from the database. */
+export async function objectNames(backend: TestBackend, prefix = ''): Promise<string[]> {
+  const { rows } = await backend.db.pool.query<{ name: string }>(
+    "select name from storage.objects where bucket_id = 'videos' and name like $1 order by name",
+    [`${prefix}%`],
+  );
+  return rows.map((r) => r.name);
+}
+
+export interface UploadJson {
+  files: Array<{ file: string; status: string; video_id: string | null; bytes_sent: number; error: string | null }>;
+}

@@ -3,9 +3,11 @@
 // `session --version` and `session --help`, with the environment as it is and without
 // NODE_EXTRA_CA_CERTS (on Node 20 it makes every process parse the CA bundle, ~30 ms).
 // Cases run interleaved, so drift of the machine affects them alike.
-//   node bench/startup.mjs [--runs 30] [--json bench/results/startup.json]
+// --explain lists what `--help` loads before it prints: the files statically reachable from
+// dist/cli.js, grouped by npm package or source folder, with their size.
+//   node bench/startup.mjs [--runs 30] [--json bench/results/startup.json] [--explain]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +78,38 @@ console.log('| environment | command | median (ms) | over `node -e 0` (ms) |');
 console.log('|---|---|---:|---:|');
 for (const r of results) console.log(`| ${r.env} | \`${r.command}\` | ${r.median_ms} | ${r.command === 'node -e 0' ? '–' : `+${r.over_node_ms}`} |`);
 
+if (args.includes('--explain')) explain();
+
 if (jsonOut) {
   mkdirSync(dirname(join(root, jsonOut)), { recursive: true });
   writeFileSync(join(root, jsonOut), `${JSON.stringify({ date: new Date().toISOString(), machine, runs, warmup, results }, null, 2)}\n`);
+}
+
+/** What the start-up path parses: dist/cli.js and every chunk it imports statically, by origin. */
+function explain() {
+  const seen = new Set();
+  const bytes = new Map();
+  const builtins = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    // esbuild marks each bundled input with a `// <path>` line; attribute the text up to the next one.
+    const marks = [...text.matchAll(/^\/\/ ((?:node_modules|src)\/\S+)$/gm)];
+    marks.forEach((m, i) => {
+      const end = i + 1 < marks.length ? marks[i + 1].index : text.length;
+      const origin = m[1].startsWith('node_modules/')
+        ? m[1].replace(/^node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, '$1')
+        : m[1].replace(/^(src\/[^/]+(?:\/[^/.]+)?).*$/, '$1');
+      bytes.set(origin, (bytes.get(origin) ?? 0) + (end - m.index));
+    });
+    for (const m of text.matchAll(/^import\s+(?:[^'";]*?from\s+)?["']([^"']+)["'];?$/gm)) {
+      if (m[1].startsWith('node:')) builtins.add(m[1]);
+      else if (m[1].startsWith('.')) visit(join(dirname(file), m[1]));
+    }
+  };
+  visit(join(root, 'dist', 'cli.js'));
+  console.log(`\n\`--help\` parses ${seen.size} files before printing; bundled inputs by origin (KB):`);
+  for (const [origin, n] of [...bytes].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / 1024).toFixed(1).padStart(7)}  ${origin}`);
+  console.log(`  builtins imported at start: ${[...builtins].sort().join(' ')}`);
 }

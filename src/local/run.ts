@@ -110,6 +110,7 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
       jwtExpiry: auth.jwtExpiry,
       refreshTokenReuseInterval: auth.refreshTokenReuseInterval,
       minimumPasswordLength: auth.minimumPasswordLength,
+      siteUrl: auth.siteUrl,
       maxRows: auth.maxRows,
       rateLimits: auth.rateLimits,
       log: options.serverLog ?? options.log,

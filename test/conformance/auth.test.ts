@@ -143,6 +143,25 @@ describe('the signed-in user', () => {
   });
 });
 
+describe('access-token expiry', () => {
+  it('an expired access token is 403 bad_jwt at /user; the refresh token still works', async () => {
+    const short = await startTestBackend({ jwtExpiry: 1 });
+    try {
+      const { session } = await short.signedInUser();
+      expect(session.expires_in).toBe(1);
+      await new Promise((r) => setTimeout(r, 2100));
+      const { error } = await short.client().auth.getUser(session.access_token);
+      expect(error?.status).toBe(403);
+      expect(error?.code).toBe('bad_jwt');
+      expect(error?.message).toBe('invalid JWT: unable to parse or verify signature, token has invalid claims: token is expired');
+      const refreshed = await short.client().auth.refreshSession({ refresh_token: session.refresh_token });
+      expect(refreshed.error).toBeNull();
+    } finally {
+      await short.close();
+    }
+  });
+});
+
 describe('refresh tokens', () => {
   it('rotates: each refresh returns a new refresh token and keeps the session', async () => {
     const { client, session } = await backend.signedInUser();

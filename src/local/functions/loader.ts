@@ -38,7 +38,10 @@ let esbuildModule: Promise<EsbuildModule> | null = null;
 async function loadEsbuild(): Promise<EsbuildModule> {
   // A variable specifier keeps bundlers from pulling esbuild into dist/.
   const specifier = 'esbuild';
-  esbuildModule ??= import(specifier) as Promise<EsbuildModule>;
+  esbuildModule ??= (import(specifier) as Promise<EsbuildModule>).catch((err: unknown) => {
+    esbuildModule = null;
+    throw new Error(`running edge functions locally needs the esbuild package (${err instanceof Error ? err.message : String(err)})`);
+  });
   return esbuildModule;
 }
 

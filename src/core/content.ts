@@ -5,7 +5,8 @@
  */
 import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
-import { CliError, ExitCode, notFoundError } from './errors.js';
+import { CliError, ExitCode, notFoundError, usageError } from './errors.js';
+import { removeObjects, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
 
 export interface SessionRow {
@@ -34,24 +35,8 @@ export interface ModuleEntry extends ModuleRow {
   position: number;
 }
 
-export type VideoStatus = 'uploading' | 'ready';
-
-export interface VideoRow {
-  id: string;
-  user_id: string;
-  session_id: string;
-  module_id: string;
-  key: string | null;
-  file_name: string;
-  file_size: number;
-  mime_type: string;
-  sha256: string | null;
-  status: VideoStatus;
-  order_index: number;
-  file_url: string;
-  created_at: string;
-  updated_at: string;
-}
+/** Video rows belong to the video commands' module; re-exported so the content types live together. */
+export type { VideoRow } from './videos.js';
 
 /** One entry of `list_sessions`. `owner_email` is filled for operators' listings. */
 export interface SessionSummary {
@@ -106,6 +91,19 @@ export interface StoragePurge {
   removed: number;
   /** Why some paths stay queued for `session gc`; null when every claimed path was removed. */
   error: string | null;
+}
+
+/** The types the `sessions_session_type_check` constraint allows (the database stays the authority). */
+export const SESSION_TYPES = ['Linear Flow', 'Branching Flow', 'Self-Paced', 'Live Workshop', 'Assessment'] as const;
+export const DEFAULT_SESSION_TYPE = 'Linear Flow';
+
+/** Takes a type as people type it (`self-paced`, `linear flow`) and returns its stored spelling. */
+export function checkSessionType(type: string | undefined): string | undefined {
+  if (type === undefined) return undefined;
+  const wanted = type.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  const found = SESSION_TYPES.find((t) => t.toLowerCase().replace(/-/g, ' ') === wanted);
+  if (!found) throw usageError(`unknown session type "${type.trim()}"`, `use one of: ${SESSION_TYPES.join(', ')}`, 'invalid_type');
+  return found;
 }
 
 const SESSION_COLUMNS = 'id,user_id,name,session_type,key,created_at,updated_at';
@@ -231,8 +229,8 @@ export async function removeModule(api: Api, moduleId: string): Promise<void> {
 // ---------------------------------------------------------------- storage
 
 /**
- * Removes the storage objects of deleted videos: claims the caller's queued paths, removes
- * them through the Storage API (1,000 per call), acknowledges them. Never throws: what fails
+ * Removes the storage objects of deleted videos: claims the caller's queued paths (1,000 at a
+ * time, the most one Storage call takes), removes them through the Storage API, acknowledges them. Never throws: what fails
  * stays queued for `session gc`, and the caller warns.
  */
 export async function purgeDeletedObjects(api: Api): Promise<StoragePurge> {
@@ -241,13 +239,8 @@ export async function purgeDeletedObjects(api: Api): Promise<StoragePurge> {
     for (;;) {
       const claimed = normalizePaths(await api.rpc<unknown>('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH }));
       if (claimed.length === 0) return { removed, error: null };
-      for (let i = 0; i < claimed.length; i += STORAGE_REMOVE_BATCH) {
-        const batch = claimed.slice(i, i + STORAGE_REMOVE_BATCH);
-        const { error } = await api.client.storage.from('videos').remove(batch);
-        if (error) return { removed, error: error.message || 'storage refused the delete' };
-        await api.rpc<null>('ack_deleted_objects', { p_paths: batch });
-        removed += batch.length;
-      }
+      removed += await removeObjects(api.client, claimed);
+      await api.rpc<null>('ack_deleted_objects', { p_paths: claimed });
       if (claimed.length < STORAGE_REMOVE_BATCH) return { removed, error: null };
     }
   } catch (err) {

@@ -81,7 +81,7 @@ export async function render(io: IO, view: View): Promise<void> {
   const colored = io.color;
   const t = new Table({
     head: view.columns.map((c) => (colored ? io.style.bold(c.header) : c.header)),
-    style: colored ? { head: [], border: ['grey'] } : { head: [], border: [] },
+    style: colored ? { head: [], border: ['grey'], compact: true } : { head: [], border: [], compact: true },
     chars: compactBorders,
   });
   for (const line of cells) t.push(line);
@@ -101,9 +101,10 @@ function sanitizeTsv(text: string): string {
   return text.replace(/[\t\n\r]/g, ' ');
 }
 
-// A light frame like gh's tables: no vertical rules inside rows.
+// A light frame like gh's tables: no vertical rules, one rule under the header (`compact`
+// style drops the rules cli-table3 would draw between rows).
 const compactBorders = {
   top: '─', 'top-mid': '─', 'top-left': ' ', 'top-right': ' ',
   bottom: '─', 'bottom-mid': '─', 'bottom-left': ' ', 'bottom-right': ' ',
-  left: ' ', 'left-mid': ' ', mid: '', 'mid-mid': '', right: ' ', 'right-mid': ' ', middle: '  ',
+  left: ' ', 'left-mid': ' ', mid: '─', 'mid-mid': '─', right: ' ', 'right-mid': ' ', middle: '  ',
 };

@@ -33,6 +33,14 @@ describe('render', () => {
     expect(stdout.text).not.toMatch(ANSI);
   });
 
+  it('frames a terminal table lightly: a rule above, under the header and below, none between rows', async () => {
+    const { io, stdout } = fakeIO({ tty: true, env: { NO_COLOR: '1' } });
+    await render(io, table(rows, columns, null));
+    const lines = stdout.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.map((l) => /^\s*─+\s*$/.test(l))).toEqual([true, false, true, false, false, true]);
+  });
+
   it('prints tab-separated lines when piped: no header, no title, no borders, full ids, raw values', async () => {
     const { io, stdout } = fakeIO({ tty: false });
     await render(io, view());

@@ -17,8 +17,8 @@ const tree: SessionTree = {
       key: null,
       order_index: 0,
       videos: [
-        { id: 'bbbb0000-0000-4000-8000-000000000001', key: null, file_name: 'install.mp4', file_size: 2048, mime_type: 'video/mp4', sha256: null, status: 'ready', order_index: 0, file_url: 'p' },
-        { id: 'bbbb0000-0000-4000-8000-000000000002', key: null, file_name: 'tour.mp4', file_size: 1024, mime_type: 'video/mp4', sha256: null, status: 'uploading', order_index: 1, file_url: 'q' },
+        { id: 'bbbb0000-0000-4000-8000-000000000001', key: null, file_name: 'install.mp4', file_size: 2048, mime_type: 'video/mp4', sha256: 'a'.repeat(64), status: 'ready', order_index: 0, file_url: 'p' },
+        { id: 'bbbb0000-0000-4000-8000-000000000002', key: null, file_name: 'tour.mp4', file_size: 1024, mime_type: 'video/mp4', sha256: 'a'.repeat(64), status: 'uploading', order_index: 1, file_url: 'q' },
       ],
     },
     { id: 'aaaa0000-0000-4000-8000-000000000002', name: 'Joins', key: null, order_index: 1, videos: [] },

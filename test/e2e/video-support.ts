@@ -25,7 +25,6 @@ export interface CliResult {
 
 export async function cliUser(backend: TestBackend, user: SignedInUser): Promise<CliUser> {
   const home = await mkdtemp(join(tmpdir(), 'session-cli-home-'));
-  const token = (await user.client.auth.getSession()).data.session!.access_token;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
@@ -33,10 +32,17 @@ export async function cliUser(backend: TestBackend, user: SignedInUser): Promise
     XDG_STATE_HOME: join(home, 'state'),
     SUPABASE_URL: backend.url,
     SUPABASE_ANON_KEY: backend.anonKey,
-    SESSION_ACCESS_TOKEN: token,
     NO_COLOR: '1',
     LANG: 'C.UTF-8',
   };
+  // Signed in as a user is: stored credentials from a password login, refreshed by the CLI.
+  const login = await execa('node', [BIN, 'login', '--with-password'], {
+    env: { ...env, SESSION_EMAIL: user.email, SESSION_PASSWORD: user.password },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+  });
+  if (login.exitCode !== 0) throw new Error(`login failed (exit ${login.exitCode}): ${String(login.stderr)}`);
   return {
     user,
     env,

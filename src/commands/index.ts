@@ -7,6 +7,7 @@ import { define as defineGc } from './gc.js';
 import { define as defineImport } from './import.js';
 import { define as defineExport } from './export.js';
 import { define as defineCompletion } from './completion.js';
+import { registerLocalCommands } from './local/index.js';
 
 /** Every command, in the order `--help` lists them. Each noun registers its own verbs. */
 export function registerCommands(program: Command): void {
@@ -17,5 +18,6 @@ export function registerCommands(program: Command): void {
   defineImport(program);
   defineExport(program);
   defineGc(program);
+  registerLocalCommands(program);
   defineCompletion(program);
 }

@@ -45,12 +45,11 @@ export function define(program: Command): void {
     .action(action((ctx, what: string) => completeValues(what, ctx)));
 }
 
-export async function run(opts: { shell?: string | undefined; program: Command }, ctx: Context): Promise<View> {
+export async function run(opts: { shell?: string | undefined; program: Command }, _ctx: Context): Promise<View> {
   const shell = (opts.shell ?? '').trim();
   if (!isShell(shell)) {
     throw usageError(shell ? `no completion for "${shell}"` : 'missing <shell>', `use one of: ${SHELLS.join(', ')}`, 'invalid_shell');
   }
-  void ctx;
   return message(completionScript(shell, completionSpec(opts.program)), null);
 }
 

@@ -104,7 +104,7 @@ function sanitizeTsv(text: string): string {
 // A light frame like gh's tables: no vertical rules, one rule under the header (`compact`
 // style drops the rules cli-table3 would draw between rows).
 const compactBorders = {
-  top: '─', 'top-mid': '─', 'top-left': ' ', 'top-right': ' ',
-  bottom: '─', 'bottom-mid': '─', 'bottom-left': ' ', 'bottom-right': ' ',
-  left: ' ', 'left-mid': ' ', mid: '─', 'mid-mid': '─', right: ' ', 'right-mid': ' ', middle: '  ',
+  top: '─', 'top-mid': '──', 'top-left': ' ', 'top-right': ' ',
+  bottom: '─', 'bottom-mid': '──', 'bottom-left': ' ', 'bottom-right': ' ',
+  left: ' ', 'left-mid': ' ', mid: '─', 'mid-mid': '──', right: ' ', 'right-mid': ' ', middle: '  ',
 };

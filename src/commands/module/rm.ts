@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
-import type { View } from '../../ui/printer.js';
+import { none, type View } from '../../ui/printer.js';
 import { action, examples } from '../runner.js';
 import { askText, assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
 import { checkRef } from '../../core/refs.js';
@@ -27,7 +27,7 @@ export async function run(opts: { module?: string | undefined; yes?: boolean | u
     const sure = await confirmOrYes(ctx.io, { message: `Delete module ${label(target.id, target.name)} and its videos?`, yes: false });
     if (!sure) {
       ctx.io.info('Nothing deleted.');
-      return { kind: 'none' };
+      return none();
     }
   }
   await removeModule(api, target.id);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
-import type { View } from '../../ui/printer.js';
+import { none, type View } from '../../ui/printer.js';
 import { action, examples } from '../runner.js';
 import { askText, assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
 import { checkRef } from '../../core/refs.js';
@@ -27,7 +27,7 @@ export async function run(opts: { session?: string | undefined; yes?: boolean | 
     const sure = await confirmOrYes(ctx.io, { message: `Delete session ${label(target.id, target.name)} with all its modules and videos?`, yes: false });
     if (!sure) {
       ctx.io.info('Nothing deleted.');
-      return { kind: 'none' };
+      return none();
     }
   }
   const row = await deleteSession(api, target.id);

@@ -87,6 +87,23 @@ describe('session login (device code)', () => {
     expect(JSON.parse(whoJson.stdout)).toEqual({ id: ada.id, email: ada.email });
   });
 
+  it('opens the approval URL with the browser command (SESSION_BROWSER), detached', async () => {
+    const env = await userEnv(backend);
+    const opener = join(env.HOME, 'open-browser.sh');
+    await writeFile(opener, '#!/bin/sh\nprintf "%s" "$1" > "$HOME/opened-url"\n', { mode: 0o755 });
+    const child = runCli(['login'], { ...env, SESSION_BROWSER: opener });
+    const { url } = await waitForCode(child);
+    let opened = '';
+    for (let i = 0; i < 50 && !opened; i += 1) {
+      opened = await readFile(join(env.HOME, 'opened-url'), 'utf8').catch(() => '');
+      if (!opened) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(opened).toBe(url);
+    expect((await decide(new URL(url).searchParams.get('code')!, 'approve')).status).toBe(200);
+    const res = await child;
+    expect(res.exitCode, res.stderr).toBe(0);
+  });
+
   it('an expired code ends with its message and exit 3', async () => {
     const env = await userEnv(backend);
     const child = runCli(['login', '--no-browser'], env);

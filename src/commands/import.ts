@@ -1,4 +1,6 @@
-import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Context } from '../core/context.js';
 import type { Api } from '../core/api.js';
@@ -94,10 +96,15 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
     return message(serializeManifest(doc, 'yaml').trimEnd(), doc);
   }
 
-  const desired = await describeFiles(manifest);
+  // Hashing is local and the current trees are remote: do both at once.
+  const started = performance.now();
   const api = await ctx.api();
-  const current = await fetchCurrent(api, desired.map((s) => s.key));
+  const [desired, current] = await Promise.all([
+    describeFiles(manifest, ctx),
+    fetchCurrent(api, manifest.sessions.map((s) => s.key)),
+  ]);
   const plan = planImport(desired, current, { prune: opts.prune });
+  io.debug(`planned ${plan.actions.length} rows in ${Math.round(performance.now() - started)} ms`);
   const result: ImportResult = { actions: plan.actions, summary: plan.summary, dry_run: opts.dryRun, applied: null, uploads: null };
   if (!io.json && hasChanges(plan)) await render(io, viewOf(plan, ctx, result));
   io.info(summaryLine(plan, opts.dryRun));
@@ -182,6 +189,8 @@ async function loadSource(source: string, ctx: Context): Promise<Manifest> {
   return readManifestFile(source);
 }
 
+const SMALL_FILE = 8 * 1024 * 1024;
+
 const fileKey = (session: string, module: string, video: string): string => JSON.stringify([session, module, video]);
 
 function filesByKey(manifest: Manifest): Map<string, ManifestVideo> {
@@ -191,12 +200,19 @@ function filesByKey(manifest: Manifest): Map<string, ManifestVideo> {
 }
 
 /** Sizes and sha256 of every local file (a few at a time); problems name the manifest line. */
-async function describeFiles(manifest: Manifest): Promise<DesiredSession[]> {
-  const { sha256File } = await import('../core/upload/hash.js');
-  const { mimeTypeOf } = await import('../core/folder.js');
+async function describeFiles(manifest: Manifest, ctx: Context): Promise<DesiredSession[]> {
+  const [{ sha256File }, { mimeTypeOf }, { HashCache }, { stateDir }] = await Promise.all([
+    import('../core/upload/hash.js'),
+    import('../core/folder.js'),
+    import('../core/hash-cache.js'),
+    import('../config/paths.js'),
+  ]);
+  const cache = await HashCache.load(path.join(stateDir(ctx.io.env), 'import-hashes.json'));
   const issues: ManifestIssue[] = [];
   const all = manifest.sessions.flatMap((s) => s.modules.flatMap((m) => m.videos));
   const facts = new Map<ManifestVideo, { size: number; sha256: string }>();
+  const started = performance.now();
+  let hashed = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < all.length) {
@@ -208,7 +224,13 @@ async function describeFiles(manifest: Manifest): Promise<DesiredSession[]> {
           problem(info.isDirectory() ? `${video.file} is a folder, not a video file` : `${video.file} is not a regular file`);
           continue;
         }
-        const sha256 = await sha256File(video.absolutePath);
+        let sha256 = cache.get(video.absolutePath, info);
+        if (sha256 === null) {
+          hashed += 1;
+          // Small files in one read; large ones streamed.
+          sha256 = info.size <= SMALL_FILE ? createHash('sha256').update(await readFile(video.absolutePath)).digest('hex') : await sha256File(video.absolutePath);
+          cache.set(video.absolutePath, info, sha256);
+        }
         if (video.sha256 !== null && video.sha256 !== sha256) {
           problem(`${video.file} does not match the sha256 the manifest states (it hashes to ${sha256.slice(0, 12)}…)`);
           continue;
@@ -220,7 +242,9 @@ async function describeFiles(manifest: Manifest): Promise<DesiredSession[]> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(4, all.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(8, all.length) }, worker));
+  ctx.io.debug(`checked ${all.length} files in ${Math.round(performance.now() - started)} ms (${hashed} hashed, ${all.length - hashed} known from the hash cache)`);
+  await cache.save().catch((err: unknown) => ctx.io.debug(`could not save the hash cache: ${(err as Error).message}`));
   if (issues.length > 0) {
     issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || a.field.localeCompare(b.field));
     throw new ManifestError(issues, 'fix the paths (relative to the manifest) and run again; nothing was written');

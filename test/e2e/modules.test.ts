@@ -1,8 +1,12 @@
 // Bad input and other people's content at the built CLI: every refusal is one line with its
 // exit code, and writes nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestBackend, type TestBackend } from '../support/backend.js';
 import { contentSnapshot, expectFailure, signedInAuthor, type Author, type ListJson, type ModuleJson, type SessionJson, type TreeJson } from './sessions-support.js';
+
+
+// Every command is a Node process: give a test of many commands room on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 let backend: TestBackend;
 let alice: Author;
@@ -107,11 +111,12 @@ describe("another author's content looks missing (exit 4) through every command"
       ['rm', course.id, '--yes'],
       ['rm', 'alice-course', '--yes'],
     ];
-    for (const args of attempts) {
-      const res = await bob.run(args);
-      expect(res.exitCode, `bob: session ${args.join(' ')}\n${res.stderr}`).toBe(4);
+    // Independent refusals: run them side by side.
+    const results = await Promise.all(attempts.map((args) => bob.run(args)));
+    results.forEach((res, i) => {
+      expect(res.exitCode, `bob: session ${attempts[i]!.join(' ')}\n${res.stderr}`).toBe(4);
       expect(res.stdout).toBe('');
-    }
+    });
     expect(await contentSnapshot(backend)).toBe(before);
 
     const list = await bob.json<ListJson>(['ls', '--all-pages']);

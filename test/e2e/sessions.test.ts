@@ -4,12 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execa } from 'execa';
 import { startTestBackend, type TestBackend } from '../support/backend.js';
 import { writeVideo } from '../support/media.js';
 import { launcher } from './login-support.js';
 import { signedInAuthor, type Author, type ListJson, type ModuleJson, type SessionJson, type TreeJson } from './sessions-support.js';
+
+
+// Every command is a Node process: give a test of many commands room on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 let backend: TestBackend;
 let alice: Author;
@@ -217,10 +221,8 @@ describe('operators', () => {
       ['module', 'rename', bobModule.id, 'Renamed'],
       ['module', 'rm', bobModule.id, '--yes'],
     ];
-    for (const args of attempts) {
-      const res = await operator.run(args);
-      expect(res.exitCode, `${args.join(' ')}: ${res.stderr}`).toBe(4);
-    }
+    const results = await Promise.all(attempts.map((args) => operator.run(args)));
+    results.forEach((res, i) => expect(res.exitCode, `${attempts[i]!.join(' ')}: ${res.stderr}`).toBe(4));
     expect(await bob.json<TreeJson>(['show', bobSession.id])).toEqual(before);
   });
 

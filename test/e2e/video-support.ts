@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { SignedInUser, TestBackend } from '../support/backend.js';
 
-export const BIN = resolve(import.meta.dirname, '../../bin/session.js');
+/** The built launcher; SESSION_TEST_BIN points the tests at another build (a snapshot of dist/). */
+export const BIN = process.env.SESSION_TEST_BIN ?? resolve(import.meta.dirname, '../../bin/session.js');
 
 export interface CliUser {
   user: SignedInUser;

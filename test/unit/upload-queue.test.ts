@@ -245,6 +245,24 @@ describe('UploadQueue', () => {
     expect(backend.calls.some((c) => c.startsWith('begin'))).toBe(false);
   });
 
+  it('hashes ahead of the uploads, and not again with a hash cache', async () => {
+    const cache = new Map<string, string>();
+    const hashCache = { get: async (k: string) => cache.get(k) ?? null, set: async (k: string, v: string) => void cache.set(k, v) };
+    const transport = new MemoryTransport();
+    transport.stepDelayMs = 10;
+    const order: string[] = [];
+    const inputs = [1, 2, 3].map((i) => ({ moduleId: 'm6', path: at(`c${i}.mp4`) }));
+    await queue(new MemoryBackend(), transport, { concurrency: 1, hashCache, onEvent: (e) => (e.type === 'hashing' || e.type === 'started') && order.push(`${e.type} ${e.file.slice(-6)}`) }).run(inputs);
+    // With one upload at a time, the next files are hashed before the first upload starts.
+    expect(order.indexOf('hashing c2.mp4')).toBeLessThan(order.indexOf('started c1.mp4'));
+    expect(order.indexOf('hashing c3.mp4')).toBeLessThan(order.indexOf('started c2.mp4'));
+    expect(cache.size).toBe(3);
+    const again: string[] = [];
+    const report = await queue(new MemoryBackend(), new MemoryTransport(), { hashCache, onEvent: (e) => e.type === 'hashing' && again.push(e.file) }).run(inputs);
+    expect(report.files.every((f) => f.status === 'uploaded')).toBe(true);
+    expect(again).toEqual([]);
+  });
+
   it('returns an empty report for no input, without calling the server', async () => {
     const backend = new MemoryBackend();
     expect(await queue(backend, new MemoryTransport()).run([])).toEqual({ files: [], interrupted: false });

@@ -170,6 +170,16 @@ describe('ResumeStore', () => {
     expect(await a.findAllUploads()).toHaveLength(18);
   });
 
+  it('remembers file hashes next to the upload URLs', async () => {
+    const s = new ResumeStore(join(dir, 'state-g', 'uploads.json'));
+    expect(await s.get('/a.mp4|1|2')).toBeNull();
+    await s.set('/a.mp4|1|2', 'ab'.repeat(32));
+    await s.addUpload('fp', { size: 1, metadata: {}, creationTime: new Date().toISOString(), uploadUrl: 'u', parallelUploadUrls: null });
+    expect(await new ResumeStore(join(dir, 'state-g', 'uploads.json')).get('/a.mp4|1|2')).toBe('ab'.repeat(32));
+    await s.prune(-1);
+    expect(await s.get('/a.mp4|1|2')).toBeNull();
+  });
+
   it('prunes old entries and survives a damaged file', async () => {
     const path = join(dir, 'state-f', 'uploads.json');
     const s = new ResumeStore(path);

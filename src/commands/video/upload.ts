@@ -98,6 +98,7 @@ export async function run(opts: UploadOptions, ctx: Context): Promise<{ view: Vi
       transport,
       concurrency,
       signal: controller.signal,
+      hashCache: store,
       onEvent: (event) => progress.onEvent(event),
     });
     report = await queue.run(opts.files.map((path) => ({ moduleId: module.id, path })));

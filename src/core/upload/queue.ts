@@ -79,10 +79,21 @@ export interface UploadQueueOptions {
   isTransient?: (err: unknown) => boolean;
   /** Aborting stops new work and aborts sends; resume state is kept. */
   signal?: AbortSignal;
+  /** Remembers sha256 by file (path, size, mtime), so a re-run does not read a large file twice. */
+  hashCache?: HashCache;
   onEvent?: (event: UploadEvent) => void;
 }
 
 export const DEFAULT_CONCURRENCY = 3;
+
+/** sha256 by file identity (`absPath|size|mtimeMs`). */
+export interface HashCache {
+  get(key: string): Promise<string | null>;
+  set(key: string, sha256: string): Promise<void>;
+}
+
+/** Files hashed ahead of the uploads, so hashing overlaps sending. */
+const HASH_AHEAD = 2;
 
 /** Network failures and 5xx are transient; usage, auth, not-found and conflicts are not. */
 export function isTransientError(err: unknown): boolean {
@@ -109,8 +120,11 @@ interface Planned {
  * Never throws for a file's failure: `run` returns a report with one entry per input.
  */
 export class UploadQueue {
-  private readonly opts: Required<Omit<UploadQueueOptions, 'signal' | 'onEvent'>> & Pick<UploadQueueOptions, 'signal' | 'onEvent'>;
+  private readonly opts: Required<Omit<UploadQueueOptions, 'signal' | 'onEvent' | 'hashCache'>> & Pick<UploadQueueOptions, 'signal' | 'onEvent' | 'hashCache'>;
   private readonly sameBytes = new Map<string, Promise<unknown>>();
+  private readonly hashes = new Map<number, Promise<string>>();
+  private hashing = 0;
+  private readonly hashWaiters: Array<() => void> = [];
 
   constructor(opts: UploadQueueOptions) {
     this.opts = {
@@ -155,9 +169,13 @@ export class UploadQueue {
     });
 
     let next = 0;
+    const lookahead = this.opts.concurrency + HASH_AHEAD;
+    for (const item of planned.slice(0, lookahead)) this.hashOf(item);
     const worker = async (): Promise<void> => {
       while (next < planned.length) {
         const item = planned[next++]!;
+        const ahead = planned[next - 1 + lookahead];
+        if (ahead) this.hashOf(ahead);
         const report = await this.uploadOne(item);
         reports[item.index] = report;
         this.emit({ type: 'finished', index: item.index, report });
@@ -182,10 +200,7 @@ export class UploadQueue {
 
     try {
       this.throwIfAborted();
-      this.emit({ type: 'hashing', index, file, size: checked.size });
-      const hashOpts: { signal?: AbortSignal } = {};
-      if (this.opts.signal) hashOpts.signal = this.opts.signal;
-      sha = await sha256File(checked.absPath, hashOpts);
+      sha = await this.hashOf({ index, input, checked });
       await turn;
       this.throwIfAborted();
 
@@ -265,6 +280,38 @@ export class UploadQueue {
     await this.withRetries(index, file, () => this.opts.backend.finish(video.id));
     await this.opts.transport.forget(job).catch(() => undefined);
     return this.report(input, { status: 'uploaded', video_id: video.id, bytes_sent: sent.bytesSent, size: checked.size, sha256: sha });
+  }
+
+  /**
+   * The file's sha256, computed once: at most `HASH_AHEAD` files at a time, started ahead of
+   * their upload so reading for the hash overlaps sending the files before.
+   */
+  private hashOf(item: Pick<Planned, 'index' | 'input' | 'checked'>): Promise<string> {
+    let hash = this.hashes.get(item.index);
+    if (hash) return hash;
+    hash = (async () => {
+      const { checked } = item;
+      const cacheKey = `${checked.absPath}|${checked.size}|${Math.trunc(checked.mtimeMs)}`;
+      const cached = await this.opts.hashCache?.get(cacheKey).catch(() => null);
+      if (cached) return cached;
+      while (this.hashing >= HASH_AHEAD) await new Promise<void>((r) => this.hashWaiters.push(r));
+      this.hashing += 1;
+      try {
+        this.throwIfAborted();
+        this.emit({ type: 'hashing', index: item.index, file: item.input.path, size: checked.size });
+        const hashOpts: { signal?: AbortSignal } = {};
+        if (this.opts.signal) hashOpts.signal = this.opts.signal;
+        const sha = await sha256File(checked.absPath, hashOpts);
+        await this.opts.hashCache?.set(cacheKey, sha).catch(() => undefined);
+        return sha;
+      } finally {
+        this.hashing -= 1;
+        this.hashWaiters.shift()?.();
+      }
+    })();
+    hash.catch(() => undefined);
+    this.hashes.set(item.index, hash);
+    return hash;
   }
 
   /** Runs a database call, retrying transient failures after the configured pauses. */

@@ -188,7 +188,7 @@ export async function deleteSession(api: Api, sessionId: string): Promise<Sessio
 
 // ---------------------------------------------------------------- modules
 
-/** Modules of a session in order. An empty answer may mean "not yours": see `moduleEntries`' callers. */
+/** Modules of a session in order. RLS makes a session that is not yours look empty: callers given a full id check with `resolveRef(…, { verify: true })`. */
 export async function listModules(api: Api, sessionId: string): Promise<ModuleEntry[]> {
   const { data, error } = await api.client.from('modules').select(MODULE_COLUMNS).eq('session_id', sessionId).order('order_index', { ascending: true });
   if (error) throw fromPostgrestError(error);
@@ -229,9 +229,9 @@ export async function removeModule(api: Api, moduleId: string): Promise<void> {
 // ---------------------------------------------------------------- storage
 
 /**
- * Removes the storage objects of deleted videos: claims the caller's queued paths (1,000 at a
- * time, the most one Storage call takes), removes them through the Storage API, acknowledges them. Never throws: what fails
- * stays queued for `session gc`, and the caller warns.
+ * Removes the storage objects of deleted videos: claims the caller's queued paths (1,000 at
+ * a time, the most one Storage call takes), removes them through the Storage API and
+ * acknowledges them. Never throws: what fails stays queued for `session gc`; the caller warns.
  */
 export async function purgeDeletedObjects(api: Api): Promise<StoragePurge> {
   let removed = 0;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, stringify, type Node, type Pair, type YAMLMap } from 'yaml';
 import { CliError, ExitCode } from './errors.js';
+import { SESSION_TYPES, checkSessionType } from './content.js';
 
 /**
  * The import manifest: one shape, read from YAML or JSON (JSON is YAML), written by `export`
@@ -247,7 +248,13 @@ class NodeReader {
     const name = this.name(fields.get('name'), node, join(field, 'name'));
     const typePair = fields.get('type');
     let type: string | null = null;
-    if (typePair && !isNullNode(typePair.value as Node | null)) type = this.text(typePair, join(field, 'type'), NAME_MAX);
+    if (typePair && !isNullNode(typePair.value as Node | null)) {
+      const text = this.text(typePair, join(field, 'type'), NAME_MAX);
+      if (text !== null) {
+        type = sessionTypeOf(text);
+        if (type === null) this.report(typePair.value as Node, join(field, 'type'), `unknown session type "${text}" (use one of: ${SESSION_TYPES.join(', ')})`);
+      }
+    }
     const modules: ManifestModule[] = [];
     const modulesPair = fields.get('modules');
     if (!modulesPair) {
@@ -404,6 +411,15 @@ function join(parent: string, field: string): string {
 
 function isNullNode(node: Node | null | undefined): boolean {
   return node === null || node === undefined || (isScalar(node) && node.value === null);
+}
+
+/** The stored spelling of a session type as people write it (`self-paced`), or null when unknown. */
+function sessionTypeOf(text: string): string | null {
+  try {
+    return checkSessionType(text) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 export function validKey(key: string): boolean {

@@ -222,6 +222,31 @@ modules:
     expect(changes(again)).toEqual([]);
   });
 
+  it('leaves the database as it was when the row phase fails', async () => {
+    const before = await treeOf(ada, 'sql-101');
+    // A failure injected into the database, after a rename and a new module of the same import.
+    await backend.db.pool.query(`
+      create function public.test_refuse_boom() returns trigger language plpgsql set search_path = '' as $$
+      begin
+        if new.name = 'Boom' then raise exception 'injected failure' using errcode = 'P0001'; end if;
+        return new;
+      end $$;
+      create trigger test_refuse_boom before insert on public.modules for each row execute function public.test_refuse_boom();`);
+    try {
+      const failing = path.join(course, 'failing.yaml');
+      await writeFile(
+        failing,
+        'key: sql-101\nname: Renamed\nmodules:\n  - key: fresh\n    name: Fresh\n  - key: boom\n    name: Boom\n',
+      );
+      const result = await cli(ada, ['import', failing, '--prune']);
+      expect(result.exitCode).toBe(2);
+      expect(String(result.stderr)).toContain('import failed, nothing was written: injected failure');
+      expect(await treeOf(ada, 'sql-101')).toEqual(before);
+    } finally {
+      await backend.db.pool.query('drop trigger test_refuse_boom on public.modules; drop function public.test_refuse_boom();');
+    }
+  });
+
   it('names the line of a manifest error and writes nothing', async () => {
     const bad = path.join(work, 'bad.yaml');
     await writeFile(bad, 'key: broken\nname: Broken\nmodules:\n  - key: a\n    name: A\n  - key: b\n    name: "   "\n');

@@ -72,6 +72,10 @@ describe('parseManifest: valid input', () => {
     expect(m.sessions[0]!.modules[0]!.videos[0]!).toMatchObject({ file: 'dir/x.mp4', key: 'x.mp4' });
   });
 
+  it('takes session types as people write them and keeps the stored spelling', () => {
+    expect(parse('key: a\nname: A\ntype: self-paced\nmodules: []\n').sessions[0]!.type).toBe('Self-Paced');
+  });
+
   it('lowercases a stated sha256', () => {
     const sha = 'AB'.repeat(32);
     const m = parse(`key: a\nname: A\nmodules:\n  - key: m\n    name: M\n    videos:\n      - file: x.mp4\n        sha256: ${sha}\n`);
@@ -158,6 +162,11 @@ describe('parseManifest: errors name the file, the line and the field', () => {
       name: 'wrong version',
       text: 'version: 2\nkey: a\nname: A\nmodules: []\n',
       expected: [{ line: 1, field: 'version' }],
+    },
+    {
+      name: 'unknown session type',
+      text: 'key: a\nname: A\ntype: Webinar\nmodules: []\n',
+      expected: [{ line: 3, field: 'type', message: 'unknown session type "Webinar" (use one of: Linear Flow, Branching Flow, Self-Paced, Live Workshop, Assessment)' }],
     },
     {
       name: 'a list at the top',

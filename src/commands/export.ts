@@ -118,8 +118,8 @@ export async function run(opts: ExportOptions, ctx: Context): Promise<View> {
 /**
  * The manifest of a session tree. Rows without a key get one (sessions and modules from
  * their names, videos from their file names), noted in `keyNotes`. Files go to
- * `<NN>-<module key>/<file name>` under the files folder; `pathOf` turns that into the
- * path the manifest writes.
+ * `<module key>/<file name>` under the files folder; `pathOf` turns that into the path
+ * the manifest writes.
  */
 export function manifestOfTree(
   tree: SessionTree,
@@ -133,7 +133,7 @@ export function manifestOfTree(
   const sessionKey = tree.key ?? slugKey(tree.name, 'session');
   if (tree.key === null) invented += 1;
   const moduleKeys = new Set<string>();
-  const width = String(tree.modules.length).length < 2 ? 2 : String(tree.modules.length).length;
+  const folders = new Set<string>();
   const modules = tree.modules.map((m, i) => {
     let key = m.key;
     if (key === null) {
@@ -141,7 +141,9 @@ export function manifestOfTree(
       invented += 1;
     }
     moduleKeys.add(key);
-    const folder = `${String(i + 1).padStart(width, '0')}-${safeFileName(key)}`;
+    // Folders are named by key, so the files folder reads back as a course folder with the same keys.
+    const folder = unique(safeFileName(key), folders, true);
+    folders.add(folder.toLowerCase());
     const videoKeys = new Set<string>();
     const fileNames = new Set<string>();
     const videos: ManifestDocument['sessions'][number]['modules'][number]['videos'] = [];

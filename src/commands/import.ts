@@ -352,13 +352,19 @@ export function uploadInputs(trees: SessionTree[], desired: DesiredSession[], fi
         if (!file) continue;
         inputs.push({
           video: { id: v.id, module_id: m.id, file_url: v.file_url, status: v.status, sha256: v.sha256, file_size: v.file_size, mime_type: v.mime_type, key: v.key },
-          path: file.absolutePath,
+          path: displayPath(file.absolutePath),
           key: v.key,
         });
       }
     }
   }
   return inputs;
+}
+
+/** Progress lines name files relative to the working folder when they are under it. */
+function displayPath(absolutePath: string): string {
+  const relative = path.relative(process.cwd(), absolutePath);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? absolutePath : relative;
 }
 
 async function uploadFiles(api: Api, ctx: Context, inputs: UploadInput[], concurrency: number, limits: UploadLimits | null): Promise<UploadReport> {

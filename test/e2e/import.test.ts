@@ -352,7 +352,7 @@ describe('session export', () => {
     const exported = await cli(ada, ['export', 'export-source', '-o', path.join(out, 'course.yaml'), '--with-files', path.join(out, 'files')]);
     expect(exported.exitCode, String(exported.stderr)).toBe(0);
     const manifest = await readFile(path.join(out, 'course.yaml'), 'utf8');
-    expect(manifest).toContain('file: files/02-02-deep-dive/part 1.mp4');
+    expect(manifest).toContain('file: files/02-deep-dive/part 1.mp4');
 
     const result = await cli(bob, ['import', path.join(out, 'course.yaml')]);
     expect(result.exitCode, String(result.stderr)).toBe(0);

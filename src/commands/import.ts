@@ -99,7 +99,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
   // Hashing is local and the current trees are remote: do both at once.
   const started = performance.now();
   const api = await ctx.api();
-  const [desired, current] = await Promise.all([
+  const [{ desired, hashes }, current] = await Promise.all([
     describeFiles(manifest, ctx),
     fetchCurrent(api, manifest.sessions.map((s) => s.key)),
   ]);
@@ -147,7 +147,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
 
   const inputs = uploadInputs(trees, desired, files);
   if (inputs.length > 0) {
-    const report = await uploadFiles(api, ctx, inputs, opts.concurrency, limits);
+    const report = await uploadFiles(api, ctx, inputs, opts.concurrency, limits, hashes);
     result.uploads = report.files;
     const { exitCodeFor } = await import('../core/upload/queue.js');
     const code = exitCodeFor(report);
@@ -200,7 +200,13 @@ function filesByKey(manifest: Manifest): Map<string, ManifestVideo> {
 }
 
 /** Sizes and sha256 of every local file (a few at a time); problems name the manifest line. */
-async function describeFiles(manifest: Manifest, ctx: Context): Promise<DesiredSession[]> {
+/** The local side of the plan, and each file's sha256 keyed as the upload queue's hash cache keys it. */
+interface LocalFiles {
+  desired: DesiredSession[];
+  hashes: Map<string, string>;
+}
+
+async function describeFiles(manifest: Manifest, ctx: Context): Promise<LocalFiles> {
   const [{ sha256File }, { mimeTypeOf }, { HashCache }, { stateDir }] = await Promise.all([
     import('../core/upload/hash.js'),
     import('../core/folder.js'),
@@ -211,6 +217,7 @@ async function describeFiles(manifest: Manifest, ctx: Context): Promise<DesiredS
   const issues: ManifestIssue[] = [];
   const all = manifest.sessions.flatMap((s) => s.modules.flatMap((m) => m.videos));
   const facts = new Map<ManifestVideo, { size: number; sha256: string }>();
+  const hashes = new Map<string, string>();
   const started = performance.now();
   let hashed = 0;
   let next = 0;
@@ -236,6 +243,7 @@ async function describeFiles(manifest: Manifest, ctx: Context): Promise<DesiredS
           continue;
         }
         facts.set(video, { size: info.size, sha256 });
+        hashes.set(`${video.absolutePath}|${info.size}|${Math.trunc(info.mtimeMs)}`, sha256);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         problem(code === 'ENOENT' ? `no such file: ${video.file}` : `cannot read ${video.file} (${code ?? (err as Error).message})`);
@@ -249,7 +257,7 @@ async function describeFiles(manifest: Manifest, ctx: Context): Promise<DesiredS
     issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || a.field.localeCompare(b.field));
     throw new ManifestError(issues, 'fix the paths (relative to the manifest) and run again; nothing was written');
   }
-  return manifest.sessions.map((s) => ({
+  const desired = manifest.sessions.map((s) => ({
     key: s.key,
     name: s.name,
     type: s.type,
@@ -263,6 +271,7 @@ async function describeFiles(manifest: Manifest, ctx: Context): Promise<DesiredS
       }),
     })),
   }));
+  return { desired, hashes };
 }
 
 /** One request per session to find it by key among the caller's own, then its tree. */
@@ -367,7 +376,14 @@ function displayPath(absolutePath: string): string {
   return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? absolutePath : relative;
 }
 
-async function uploadFiles(api: Api, ctx: Context, inputs: UploadInput[], concurrency: number, limits: UploadLimits | null): Promise<UploadReport> {
+async function uploadFiles(
+  api: Api,
+  ctx: Context,
+  inputs: UploadInput[],
+  concurrency: number,
+  limits: UploadLimits | null,
+  hashes: Map<string, string>,
+): Promise<UploadReport> {
   const [{ UploadQueue }, { uploadBackend }, { TusTransport }, { ResumeStore }, { stateDir }, { createUploadProgress }] = await Promise.all([
     import('../core/upload/queue.js'),
     import('../core/videos.js'),
@@ -402,6 +418,8 @@ async function uploadFiles(api: Api, ctx: Context, inputs: UploadInput[], concur
       }),
       // The rows exist already (import_session made them): the queue only sends and finishes.
       backend: { ...backend, limits: async () => limits ?? (await backend.limits()) },
+      // Every file was hashed for the plan: the queue need not read it again.
+      hashCache: { get: async (key) => hashes.get(key) ?? null, set: async () => undefined },
     });
     return await queue.run(inputs);
   } finally {

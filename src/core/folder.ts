@@ -116,7 +116,9 @@ export async function readCourseFolder(dir: string): Promise<CourseFolder> {
   for (const entry of entries) {
     const kind = await entryKind(path.join(root, entry.name), entry);
     if (kind === 'dir') folders.push(entry.name);
-    else ignored.push({ path: entry.name, reason: kind === 'file' ? 'not in a module folder' : 'not a file or folder' });
+    else if (kind !== 'file') ignored.push({ path: entry.name, reason: 'not a file or folder' });
+    else if (/\.(ya?ml|json)$/i.test(entry.name)) ignored.push({ path: entry.name, reason: `a manifest? import it by its path: session import ${path.join(dir, entry.name)}` });
+    else ignored.push({ path: entry.name, reason: 'not in a module folder' });
   }
   folders.sort(compareNatural);
   for (const folder of folders) {

@@ -5,13 +5,10 @@ import { contextFor, examples } from '../runner.js';
 import { checkRef } from '../../core/refs.js';
 import { resolveRef } from '../../core/content.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
-import { uploadBackend } from '../../core/videos.js';
-import { DEFAULT_CONCURRENCY, exitCodeFor, UploadQueue, type UploadReport } from '../../core/upload/queue.js';
+import { DEFAULT_CONCURRENCY, exitCodeFor, type UploadReport } from '../../core/upload/queue.js';
 import { uploadReportView } from './views.js';
 
 const MAX_CONCURRENCY = 16;
-/** Upload URLs older than this are dead on the server anyway (Supabase keeps them up to a day). */
-const RESUME_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
 
 export interface UploadOptions {
   module: string;
@@ -64,49 +61,8 @@ export async function run(opts: UploadOptions, ctx: Context): Promise<{ view: Vi
   // Fail fast (exit 4) on a module that is not yours, before hashing gigabytes.
   const module = await resolveRef(api, 'module', ref, { verify: true });
 
-  const [{ TusTransport }, { ResumeStore }, { stateDir }, { createUploadProgress }] = await Promise.all([
-    import('../../core/upload/tus.js'),
-    import('../../core/upload/resume-store.js'),
-    import('../../config/paths.js'),
-    import('../../ui/progress.js'),
-  ]);
-  const store = ResumeStore.inDir(stateDir(ctx.io.env));
-  await store.prune(RESUME_MAX_AGE_MS).catch(() => 0);
-  const transport = new TusTransport({
-    projectUrl: api.config.url,
-    apiKey: api.config.anonKey,
-    accessToken: () => api.identity.accessToken(),
-    store,
-    debug: (line) => ctx.io.debug(`tus ${line}`),
-  });
-  const progress = await createUploadProgress(ctx.io, { concurrency });
-
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals += 1;
-    // A second Ctrl-C means now: the stored upload URLs already make the next run resume.
-    if (signals > 1) process.exit(ExitCode.interrupted);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let report: UploadReport;
-  try {
-    const queue = new UploadQueue({
-      backend: uploadBackend(api),
-      transport,
-      concurrency,
-      signal: controller.signal,
-      hashCache: store,
-      onEvent: (event) => progress.onEvent(event),
-    });
-    report = await queue.run(opts.files.map((path) => ({ moduleId: module.id, path })));
-  } finally {
-    await progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const { runUploads } = await import('../../core/upload/run.js');
+  const report = await runUploads(ctx, api, opts.files.map((path) => ({ moduleId: module.id, path })), { concurrency });
 
   const view = uploadReportView(report.files);
   return { view, report, error: reportError(report, opts) };

@@ -85,7 +85,7 @@ export interface ImportResult {
 /** `import_session`'s answer: the trees after the import, and row counts of what it wrote. */
 export interface ImportApplied {
   sessions: SessionTree[];
-  counts: Record<'sessions' | 'modules' | 'videos', { created: number; updated: number; deleted: number }>;
+  counts: Record<'sessions' | 'modules' | 'videos', { created: number; updated: number; deleted: number; replaced?: number }>;
 }
 
 export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
@@ -136,7 +136,8 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
       `Rows written in one transaction: ${counts.modules.created + counts.videos.created + counts.sessions.created} created, ` +
         `${counts.modules.updated + counts.videos.updated + counts.sessions.updated} updated, ${counts.modules.deleted + counts.videos.deleted} deleted`,
     );
-    if (counts.modules.deleted + counts.videos.deleted > 0) {
+    // Deleted and replaced videos queued their objects: remove them now (what fails waits for `session gc`).
+    if (counts.modules.deleted + counts.videos.deleted + (counts.videos.replaced ?? 0) > 0) {
       const { purgeDeletedObjects } = await import('../core/content.js');
       const purge = await purgeDeletedObjects(api);
       if (purge.error) io.warn(`could not remove some deleted video files now (${purge.error}); \`session gc\` removes them later`);

@@ -52,7 +52,7 @@ export class ObjectFileStore {
       },
     });
     try {
-      await pipeline(body, limiter, createWriteStream(tempPath, { flags: 'wx' }));
+      await pipeline(body, limiter, createWriteStream(tempPath, { flags: 'wx', highWaterMark: 1024 * 1024 }));
     } catch (err) {
       await rm(tempPath, { force: true });
       throw err;

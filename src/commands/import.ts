@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Context } from '../core/context.js';
 import type { Api } from '../core/api.js';
-import { CliError, ExitCode, usageError } from '../core/errors.js';
+import { CliError, ExitCode } from '../core/errors.js';
 import { ManifestError, serializeManifest, toDocument, type Manifest, type ManifestIssue, type ManifestVideo } from '../core/manifest.js';
 import { hasChanges, planImport, writesRows, type DesiredSession, type Plan, type PlanAction } from '../core/plan.js';
 import type { SessionTree } from '../core/content.js';
@@ -13,6 +13,8 @@ import type { UploadLimits } from '../core/upload/checks.js';
 import { message, none, render, table, type Column, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
 import { action, examples } from './runner.js';
+import { parseConcurrency } from './video/upload.js';
+import { DEFAULT_CONCURRENCY } from '../core/upload/queue.js';
 
 export interface ImportOptions {
   source: string;
@@ -31,7 +33,7 @@ export function define(program: Command): Command {
     .option('--dry-run', 'print the plan and stop; nothing is written')
     .option('--prune', 'delete modules and videos the manifest does not list')
     .option('--print-manifest', 'print the manifest a folder implies (or a manifest, normalised) and stop')
-    .option('--concurrency <n>', 'files uploaded at once', '3')
+    .option('-c, --concurrency <n>', `files uploaded at once (default ${DEFAULT_CONCURRENCY})`, parseConcurrency)
     .option('-y, --yes', 'do not ask before --prune deletes anything')
     .addHelpText(
       'after',
@@ -49,28 +51,20 @@ ${examples([
 ])}`,
     )
     .action(
-      action((ctx, source: string, opts: { dryRun?: boolean; prune?: boolean; printManifest?: boolean; concurrency: string; yes?: boolean }) =>
+      action((ctx, source: string, opts: { dryRun?: boolean; prune?: boolean; printManifest?: boolean; concurrency?: number; yes?: boolean }) =>
         run(
           {
             source,
             dryRun: opts.dryRun === true,
             prune: opts.prune === true,
             printManifest: opts.printManifest === true,
-            concurrency: parseConcurrency(opts.concurrency),
+            concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
             yes: opts.yes === true,
           },
           ctx,
         ),
       ),
     );
-}
-
-export function parseConcurrency(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 32 || String(n) !== value.trim()) {
-    throw usageError(`--concurrency must be a whole number from 1 to 32, got "${value}"`, 'use --concurrency 3', 'invalid_concurrency');
-  }
-  return n;
 }
 
 /** What `import --json` prints: the plan, and once applied what the database did and the upload report. */

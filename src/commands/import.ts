@@ -154,7 +154,8 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
         {
           code: report.interrupted ? 'interrupted' : 'partial_failure',
           hint: 'the rows are in place; run the same import again to finish the uploads',
-          exitCode: code === ExitCode.interrupted ? ExitCode.interrupted : ExitCode.partial,
+          // 6, 130, or the one cause every file failed for (3: signed out, 4: not yours).
+          exitCode: code,
           details: { failed },
         },
       );

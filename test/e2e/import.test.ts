@@ -289,6 +289,34 @@ modules:
     expect(outline(tree)).toEqual(['01: a.mp4, a2.mp4, a10.mp4', '02: b.mp4', '10: c.mp4']);
   });
 
+  it('exits 6 when some uploads fail, and a re-run finishes only those', async () => {
+    const dir = path.join(work, 'partly');
+    await makeFiles(dir, ['01-a/good.mp4', '01-a/bad.mp4', '02-b/fine.mp4']);
+    // Fail finish_video for one file, as a server error would.
+    await backend.db.pool.query(`
+      create function public.test_refuse_bad() returns trigger language plpgsql set search_path = '' as $$
+      begin
+        if new.status = 'ready' and new.file_name = 'bad.mp4' then raise exception 'injected failure' using errcode = 'P0001'; end if;
+        return new;
+      end $$;
+      create trigger test_refuse_bad before update on public.videos for each row execute function public.test_refuse_bad();`);
+    try {
+      const result = await cli(ada, ['import', dir, '--json']);
+      expect(result.exitCode, String(result.stderr)).toBe(6);
+      expect(String(result.stderr)).toContain('run the same import again to finish the uploads');
+      const report = json<ImportJson>(result);
+      expect(report.uploads?.map((u) => u.status).sort()).toEqual(['failed', 'uploaded', 'uploaded']);
+    } finally {
+      await backend.db.pool.query('drop trigger test_refuse_bad on public.videos; drop function public.test_refuse_bad();');
+    }
+    const plan = json<ImportJson>(await cli(ada, ['import', dir, '--dry-run', '--json']));
+    expect(changes(plan)).toEqual(['update video bad.mp4']);
+    const rerun = await cli(ada, ['import', dir, '--json']);
+    expect(rerun.exitCode, String(rerun.stderr)).toBe(0);
+    expect(json<ImportJson>(rerun).uploads).toHaveLength(1);
+    expect(outline(await treeOf(ada, 'partly'))).toEqual(['a: bad.mp4, good.mp4', 'b: fine.mp4']);
+  });
+
   it('finishes on a re-run an import interrupted during uploads', async () => {
     const dir = path.join(work, 'interrupted');
     const files = Array.from({ length: 8 }, (_, i) => `01-part/clip-${i}.mp4`);

@@ -182,7 +182,7 @@ describe('resumable uploads through tus-js-client', () => {
         'Upload-Offset': String(CHUNK),
         'Content-Type': 'application/offset+octet-stream',
       },
-      body: randomBytes(1024),
+      body: new Blob([randomBytes(1024)]),
     });
     expect(patch.status).toBe(403);
     expect(await patch.text()).toBe('This upload was created by another user');
@@ -225,6 +225,44 @@ describe('resumable uploads through tus-js-client', () => {
     second.upload.start();
     await second.done;
     expect(await storedSha(video.path)).toBe(sha256(source.bytes));
+  });
+
+  test('RLS is checked again on every PATCH: a chunk refused mid-upload leaves the offset where it was', async () => {
+    const video = await createUploadingVideo(alice.client, alice.id, { size: 12 * MiB });
+    const source = await sourceFile('rls.mp4', 12 * MiB);
+    const aliceToken = await token(alice);
+    let aborted: Promise<void> | undefined;
+    const first = start({
+      source: source.path,
+      objectName: video.path,
+      token: () => aliceToken,
+      onChunkComplete: (upload) => {
+        aborted ??= upload.abort();
+      },
+    });
+    first.upload.start();
+    await waitFor(() => aborted !== undefined);
+    await aborted;
+    const uploadUrl = first.upload.url!;
+
+    // The video is no longer `uploading`: the storage policy now refuses writes at its path.
+    const done = await alice.client.from('videos').update({ status: 'ready' }).eq('id', video.id);
+    expect(done.error).toBeNull();
+    const patch = await fetch(uploadUrl, {
+      method: 'PATCH',
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        apikey: backend.anonKey,
+        Authorization: `Bearer ${aliceToken}`,
+        'Upload-Offset': String(CHUNK),
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body: Uint8Array.from(source.bytes.subarray(CHUNK, 2 * CHUNK)),
+    });
+    expect(patch.status).toBe(403);
+    expect(await patch.text()).toBe('new row violates row-level security policy');
+    expect((await head(uploadUrl, aliceToken)).headers.get('upload-offset')).toBe(String(CHUNK));
+    expect((await alice.client.storage.from('videos').exists(video.path)).data).toBe(false);
   });
 
   test('a second upload of an existing object is a 409 unless it upserts', async () => {
@@ -298,7 +336,7 @@ describe('resumable uploads through tus-js-client', () => {
         'Upload-Metadata': tusMetadata({ bucketName: 'videos', objectName: video.path, contentType: 'video/mp4' }),
         'Content-Type': 'application/offset+octet-stream',
       },
-      body: randomBytes(MiB),
+      body: new Blob([randomBytes(MiB)]),
     });
     expect(concurrent.status).toBe(409);
     expect(await concurrent.text()).toBe('Resource already locked');

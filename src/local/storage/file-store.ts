@@ -15,6 +15,8 @@ export class ObjectFileStore {
   readonly objectsDir: string;
   readonly tmpDir: string;
   readonly tusDir: string;
+  /** Told when a removal also dropped a resumable upload (its id), so caches of upload info can forget it. */
+  onUploadRemoved: ((uploadId: string) => void) | null = null;
 
   constructor(readonly root: string) {
     this.objectsDir = join(root, 'objects');
@@ -80,6 +82,7 @@ export class ObjectFileStore {
     // A resumable upload of this version keeps a hard link to the same bytes until it expires: drop it too.
     const upload = join(this.tusDir, bucket, name, version);
     await Promise.all([rm(upload, { force: true }), rm(`${upload}.json`, { force: true })]);
+    this.onUploadRemoved?.(`${bucket}/${name}/${version}`);
     await this.pruneEmptyDirs(dirname(upload), join(this.tusDir, bucket));
   }
 

@@ -12,10 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { link, mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { FileStore } from '@tus/file-store';
+import { FileConfigstore, FileStore, type Configstore } from '@tus/file-store';
 import { ERRORS, Server, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
 import { headerValue, headersObject } from '../http.js';
 import type { GatewayAuth } from '../service.js';
@@ -66,6 +66,8 @@ interface RequestContext {
   upsert: boolean;
   /** Set while creating an upload: the bucket found by the naming step. */
   bucketLimit?: number;
+  /** A PATCH's RLS rehearsal, running while its body is received (see writeDirect). */
+  pendingRehearsal?: Promise<void>;
 }
 
 interface UploadInfo {
@@ -105,6 +107,7 @@ export class ResumableUploads {
   private readonly uploads = new Map<string, UploadInfo>();
   private readonly locker: ObjectLocker;
   private readonly store: FileStore;
+  private readonly infoFiles: CachedConfigstore;
   private readonly expiryMs: number;
   private readonly maxChunkSize: number;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -117,7 +120,9 @@ export class ResumableUploads {
     this.expiryMs = options.expiryMs ?? 24 * 60 * 60 * 1000;
     this.maxChunkSize = options.maxChunkSize ?? 64 * 1024 * 1024;
     this.locker = new ObjectLocker(options.lockWaitMs ?? 1000);
-    this.store = new FileStore({ directory: files.tusDir, expirationPeriodInMilliseconds: this.expiryMs });
+    this.infoFiles = new CachedConfigstore(new FileConfigstore(files.tusDir));
+    this.store = new FileStore({ directory: files.tusDir, configstore: this.infoFiles, expirationPeriodInMilliseconds: this.expiryMs });
+    files.onUploadRemoved = (id) => this.forget(id);
     const headLocker: Locker = { newLock: () => new NoLock() };
     this.server = new Server({
       path: TUS_PATH,
@@ -238,16 +243,24 @@ export class ResumableUploads {
       }
     }
     if (req.method === 'POST' || (req.method === 'PATCH' && !this.options.skipPatchRehearsal)) {
-      try {
-        await this.db.rehearseWrite(ctx.caller, ctx.sqlRequest, req.method === 'POST' ? 'storage.tus.create' : 'storage.tus.patch', {
+      const rehearsal = this.db
+        .rehearseWrite(ctx.caller, ctx.sqlRequest, req.method === 'POST' ? 'storage.tus.create' : 'storage.tus.patch', {
           bucket: parsed.bucket,
           name: parsed.objectName,
           version: parsed.version,
           userMetadata: null,
           upsert: ctx.upsert,
+        })
+        .catch((err: unknown) => {
+          throw asTusError(err);
         });
-      } catch (err) {
-        throw asTusError(err);
+      if (req.method === 'PATCH' && !this.options.webStreamBody) {
+        // The verdict is awaited before the chunk counts (writeDirect); the round trips to the database overlap
+        // the body's arrival instead of delaying it. Every other path waits for it here.
+        rehearsal.catch(() => undefined);
+        ctx.pendingRehearsal = rehearsal;
+      } else {
+        await rehearsal;
       }
     }
   }
@@ -312,6 +325,8 @@ export class ResumableUploads {
    * Mirrors @tus/server's semantics: a cancelled request (lock wanted elsewhere) keeps what it received and
    * returns the new offset; a client that goes away keeps what arrived and the request fails as aborted.
    * Bodies without a Content-Length within the limit take the library's path (it enforces the limit as it reads).
+   * A PATCH's RLS rehearsal runs meanwhile; if it refuses, the file is cut back to the upload's offset and the
+   * refusal is the answer, so a refused chunk leaves no trace.
    */
   private writeDirect(
     source: IncomingMessage,
@@ -320,16 +335,22 @@ export class ResumableUploads {
     context: CancellationContext,
     library: WriteToStore,
   ): Promise<number> {
+    const pending = this.contexts.get(source)?.pendingRehearsal;
     const declared = Number(source.headers['content-length']);
-    if (!(declared <= maxBodySize)) return library(Readable.toWeb(source) as ReadableStream, upload, maxBodySize, context);
+    if (!(declared <= maxBodySize)) {
+      return (pending ?? Promise.resolve()).then(() =>
+        library(Readable.toWeb(source) as ReadableStream, upload, maxBodySize, context),
+      );
+    }
     if (context.signal.aborted) return Promise.reject(ERRORS.ABORTED);
-    const out = createWriteStream(join(this.files.tusDir, upload.id), {
+    const path = join(this.files.tusDir, upload.id);
+    const out = createWriteStream(path, {
       flags: 'r+',
       start: upload.offset,
       // The default 16 KiB makes every 64 KiB socket read pause the socket until the disk write returns.
       highWaterMark: WRITE_BUFFER,
     });
-    return new Promise<number>((resolve, reject) => {
+    const received = new Promise<number>((resolve, reject) => {
       let sourceFailed = false;
       let ending = false;
       const stop = () => {
@@ -361,8 +382,25 @@ export class ResumableUploads {
         source.unpipe(out);
         reject(ERRORS.FILE_WRITE_ERROR);
       });
+      // A refusal stops receiving at once; the bytes already written are cut off below.
+      pending?.catch(() => stop());
       source.pipe(out);
     });
+    if (!pending) return received;
+    return Promise.allSettled([received, pending]).then(async ([write, verdict]) => {
+      if (verdict.status === 'rejected') {
+        // The chunk never counted: the upload stays at the offset it had (the lock is still held).
+        await truncate(path, upload.offset);
+        throw verdict.reason;
+      }
+      if (write.status === 'rejected') throw write.reason;
+      return write.value;
+    });
+  }
+
+  private forget(id: string): void {
+    this.uploads.delete(id);
+    this.infoFiles.forget(id);
   }
 
   private remember(id: string, info: UploadInfo): void {
@@ -408,13 +446,54 @@ export class ResumableUploads {
         if (now - created < this.expiryMs) continue;
         await rm(infoPath.slice(0, -'.json'.length), { force: true });
         await rm(infoPath, { force: true });
-        this.uploads.delete(entry.slice(0, -'.json'.length));
+        this.forget(entry.slice(0, -'.json'.length));
         removed++;
       } catch {
         // unreadable or concurrently removed: leave it for the next sweep
       }
     }
     return removed;
+  }
+}
+
+/**
+ * Upload info files, read once and kept in memory: FileStore reads an upload's JSON on every HEAD and PATCH,
+ * and it changes only when the upload is created (or its deferred length declared), always through here.
+ */
+class CachedConfigstore implements Configstore {
+  private readonly cache = new Map<string, Upload>();
+
+  constructor(private readonly files: Configstore) {}
+
+  async get(key: string): Promise<Upload | undefined> {
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const value = await this.files.get(key);
+    if (value) this.keep(key, value);
+    return value;
+  }
+
+  async set(key: string, value: Upload): Promise<void> {
+    await this.files.set(key, value);
+    this.keep(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.cache.delete(key);
+    await this.files.delete(key);
+  }
+
+  /** Drops a cached entry whose file was removed behind the store's back (object removal, sweep). */
+  forget(key: string): void {
+    this.cache.delete(key);
+  }
+
+  private keep(key: string, value: Upload): void {
+    this.cache.set(key, value);
+    if (this.cache.size > 10_000) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
   }
 }
 

@@ -14,7 +14,8 @@ import { message, none, render, table, type Column, type View } from '../ui/prin
 import { formatBytes } from '../ui/format.js';
 import { action, examples } from './runner.js';
 import { parseConcurrency } from './video/upload.js';
-import { DEFAULT_CONCURRENCY } from '../core/upload/queue.js';
+import { DEFAULT_CONCURRENCY, UploadQueue, exitCodeFor } from '../core/upload/queue.js';
+import { confirmOrYes } from '../ui/prompt.js';
 
 export interface ImportOptions {
   source: string;
@@ -105,9 +106,9 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
   if (opts.dryRun || !hasChanges(plan)) return io.json ? none(result) : none();
 
   const deletes = plan.actions.filter((a) => a.action === 'delete').length;
-  if (deletes > 0 && !opts.yes && io.canPrompt) {
-    const { confirm } = await import('@inquirer/prompts');
-    const sure = await confirm({ message: `Delete ${deletes} row${deletes === 1 ? '' : 's'} the manifest does not list?`, default: false }, { output: io.stderr, input: io.stdin });
+  // On a terminal, deleting asks first; elsewhere --prune itself is the consent.
+  if (deletes > 0 && io.canPrompt) {
+    const sure = await confirmOrYes(io, { message: `Delete ${deletes} row${deletes === 1 ? '' : 's'} the manifest does not list?`, yes: opts.yes });
     if (!sure) {
       io.info('Nothing written.');
       return none();
@@ -144,7 +145,6 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
   if (inputs.length > 0) {
     const report = await uploadFiles(api, ctx, inputs, opts.concurrency, limits, hashes);
     result.uploads = report.files;
-    const { exitCodeFor } = await import('../core/upload/queue.js');
     const code = exitCodeFor(report);
     if (code !== ExitCode.ok) {
       if (io.json) io.out(JSON.stringify(result, null, 2));
@@ -195,13 +195,13 @@ function filesByKey(manifest: Manifest): Map<string, ManifestVideo> {
   return files;
 }
 
-/** Sizes and sha256 of every local file (a few at a time); problems name the manifest line. */
 /** The local side of the plan, and each file's sha256 keyed as the upload queue's hash cache keys it. */
 interface LocalFiles {
   desired: DesiredSession[];
   hashes: Map<string, string>;
 }
 
+/** Sizes and sha256 of every local file (8 at a time, known ones from the hash cache); problems name the manifest line. */
 async function describeFiles(manifest: Manifest, ctx: Context): Promise<LocalFiles> {
   const [{ sha256File }, { mimeTypeOf }, { HashCache }, { stateDir }] = await Promise.all([
     import('../core/upload/hash.js'),
@@ -380,8 +380,7 @@ async function uploadFiles(
   limits: UploadLimits | null,
   hashes: Map<string, string>,
 ): Promise<UploadReport> {
-  const [{ UploadQueue }, { uploadBackend }, { TusTransport }, { ResumeStore }, { stateDir }, { createUploadProgress }] = await Promise.all([
-    import('../core/upload/queue.js'),
+  const [{ uploadBackend }, { TusTransport }, { ResumeStore }, { stateDir }, { createUploadProgress }] = await Promise.all([
     import('../core/videos.js'),
     import('../core/upload/tus.js'),
     import('../core/upload/resume-store.js'),

@@ -2,13 +2,15 @@
 // Start-up time of the built CLI against a bare `node -e 0`: medians of N runs (default 30) of
 // `session --version` and `session --help`, with the environment as it is and without
 // NODE_EXTRA_CA_CERTS (on Node 20 it makes every process parse the CA bundle, ~30 ms).
-// Cases run interleaved, so drift of the machine affects them alike.
+// Cases run interleaved, so drift of the machine affects them alike. Besides wall time, each run
+// reports its own CPU time (all threads, through a preloaded exit hook that costs every case the
+// same), which stays meaningful when other work shares the machine.
 // --explain lists what `--help` loads before it prints: the files statically reachable from
 // dist/cli.js, grouped by npm package or source folder, with their size.
 //   node bench/startup.mjs [--runs 30] [--json bench/results/startup.json] [--explain]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,12 +44,17 @@ const envs = [
 ];
 if (!process.env.NODE_EXTRA_CA_CERTS) envs.pop();
 
+const hookDir = mkdtempSync(join(tmpdir(), 'session-bench-'));
+const cpuHook = join(hookDir, 'cpu-at-exit.cjs');
+writeFileSync(cpuHook, "process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeSync(3, String((u.user + u.system) / 1000)); });\n");
+process.on('exit', () => rmSync(hookDir, { recursive: true, force: true }));
+
 function timeOnce(argv, env) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  const result = spawnSync(process.execPath, ['-r', cpuHook, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], cwd: root });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return ms;
+  return { ms, cpu: Number(result.output[3]?.toString() ?? 'NaN') };
 }
 
 const median = (xs) => {
@@ -59,30 +66,49 @@ const median = (xs) => {
 const results = [];
 for (const { name: envName, env } of envs) {
   const samples = commands.map(() => []);
+  const cpu = commands.map(() => []);
   for (let i = 0; i < warmup + runs; i += 1) {
     commands.forEach((cmd, c) => {
-      const ms = timeOnce(cmd.argv, env);
-      if (i >= warmup) samples[c].push(ms);
+      const run = timeOnce(cmd.argv, env);
+      if (i >= warmup) {
+        samples[c].push(run.ms);
+        cpu[c].push(run.cpu);
+      }
     });
   }
   const base = median(samples[0]);
+  const baseCpu = median(cpu[0]);
   commands.forEach((cmd, c) => {
     const med = median(samples[c]);
-    results.push({ env: envName, command: cmd.name, median_ms: +med.toFixed(1), over_node_ms: +(med - base).toFixed(1), min_ms: +Math.min(...samples[c]).toFixed(1) });
+    const medCpu = median(cpu[c]);
+    results.push({
+      env: envName,
+      command: cmd.name,
+      median_ms: +med.toFixed(1),
+      over_node_ms: +(med - base).toFixed(1),
+      min_ms: +Math.min(...samples[c]).toFixed(1),
+      cpu_median_ms: +medCpu.toFixed(1),
+      cpu_over_node_ms: +(medCpu - baseCpu).toFixed(1),
+    });
   });
 }
 
 const machine = `${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${process.platform}`;
-console.log(`Start-up, median of ${runs} runs after ${warmup} warm-up (${machine})\n`);
-console.log('| environment | command | median (ms) | over `node -e 0` (ms) |');
-console.log('|---|---|---:|---:|');
-for (const r of results) console.log(`| ${r.env} | \`${r.command}\` | ${r.median_ms} | ${r.command === 'node -e 0' ? '–' : `+${r.over_node_ms}`} |`);
+const load = loadavg().map((n) => n.toFixed(1)).join(' ');
+console.log(`Start-up, median of ${runs} runs after ${warmup} warm-up (${machine}; load average ${load})\n`);
+const signed = (n) => `${n >= 0 ? '+' : ''}${n}`;
+console.log('| environment | command | wall median (ms) | over `node -e 0` | fastest run (ms) | CPU median (ms) | over `node -e 0` |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+for (const r of results) {
+  const base = r.command === 'node -e 0';
+  console.log(`| ${r.env} | \`${r.command}\` | ${r.median_ms} | ${base ? '–' : signed(r.over_node_ms)} | ${r.min_ms} | ${r.cpu_median_ms} | ${base ? '–' : signed(r.cpu_over_node_ms)} |`);
+}
 
 if (args.includes('--explain')) explain();
 
 if (jsonOut) {
   mkdirSync(dirname(join(root, jsonOut)), { recursive: true });
-  writeFileSync(join(root, jsonOut), `${JSON.stringify({ date: new Date().toISOString(), machine, runs, warmup, results }, null, 2)}\n`);
+  writeFileSync(join(root, jsonOut), `${JSON.stringify({ date: new Date().toISOString(), machine, load, runs, warmup, results }, null, 2)}\n`);
 }
 
 /** What the start-up path parses: dist/cli.js and every chunk it imports statically, by origin. */

@@ -219,7 +219,9 @@ function toPosix(p: string): string {
 
 /** Downloads every file (three at a time), verifying sha256; files already there with the right hash are kept. */
 async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: string): Promise<{ downloaded: number; unchanged: number; bytes: number }> {
-  const { sha256File } = await import('../core/upload/hash.js');
+  const [{ sha256File }, { debugFetch }] = await Promise.all([import('../core/upload/hash.js'), import('../core/api.js')]);
+  // Logged under --debug like every other request.
+  const request = debugFetch(ctx);
   const stats = { downloaded: 0, unchanged: 0, bytes: 0 };
   const failures: string[] = [];
   let next = 0;
@@ -234,7 +236,7 @@ async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: s
           continue;
         }
         await mkdir(path.dirname(dest), { recursive: true });
-        stats.bytes += await downloadOne(api, file.video, dest);
+        stats.bytes += await downloadOne(api, request, file.video, dest);
         stats.downloaded += 1;
         ctx.io.info(`${file.relativePath}: downloaded`);
       } catch (err) {
@@ -255,9 +257,9 @@ async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: s
 }
 
 /** Streams one object to `<dest>.part`, checks its sha256, then renames it into place. */
-async function downloadOne(api: Api, video: TreeVideo, dest: string): Promise<number> {
+async function downloadOne(api: Api, request: typeof fetch, video: TreeVideo, dest: string): Promise<number> {
   const url = `${api.config.url.replace(/\/+$/, '')}/storage/v1/object/authenticated/videos/${video.file_url.split('/').map(encodeURIComponent).join('/')}`;
-  const res = await fetch(url, { headers: { apikey: api.config.anonKey, authorization: `Bearer ${await api.identity.accessToken()}` } });
+  const res = await request(url, { headers: { apikey: api.config.anonKey, authorization: `Bearer ${await api.identity.accessToken()}` } });
   if (!res.ok || !res.body) throw new Error(`the server answered ${res.status}`);
   const part = `${dest}.part`;
   const hash = createHash('sha256');

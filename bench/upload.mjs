@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Resumable upload throughput of the local backend against a plain streamed copy of the same file.
 //
-//   node bench/upload.mjs [--size-mib 1024] [--runs 3] [--chunks 6,16,50] [--variants backend,no-patch-rls,node-stream,bare-tus]
-//                         [--profile] [--dir /var/tmp]
+//   node bench/upload.mjs [--size-mib 1024] [--runs 3] [--chunks 6,16,50] [--raw-client] [--profile] [--dir /var/tmp]
+//                         [--variants backend,service,no-patch-rls,node-stream,bare-tus] [--out bench/results/upload.json]
 //
 // The server (bench/upload.server.ts) is bundled with esbuild on the fly and runs in its own process, as
 // `session local start` would; this process is the client (tus-js-client, as the CLI uses it). Each upload
@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     dir: { type: 'string', default: tmpdir() },
     'raw-client': { type: 'boolean', default: false },
+    out: { type: 'string' },
   },
 });
 const MiB = 1024 * 1024;
@@ -266,6 +267,10 @@ async function main() {
   };
   if (args.profile) summary.profile = await summarizeProfile(join(workDir, 'profile'));
   console.log(JSON.stringify(summary, null, 2));
+  if (args.out) {
+    await mkdir(dirname(resolve(args.out)), { recursive: true });
+    await writeFile(resolve(args.out), `${JSON.stringify(summary, null, 2)}\n`);
+  }
   if (args.profile) console.error(`profile kept in ${join(workDir, 'profile')}`);
   await rm(join(workDir, 'data'), { recursive: true, force: true });
   if (!args.profile) await rm(workDir, { recursive: true, force: true });

@@ -62,21 +62,21 @@ export interface ListEntry {
   metadata: ObjectMetadata | null;
 }
 
-/** Storage's `storage.operation` values for the routes served here. */
+/** Storage's `storage.operation` values (src/http/routes/operations.ts) for the routes served here. */
 export type StorageOperation =
   | 'storage.object.upload'
   | 'storage.object.upload_update'
   | 'storage.object.get_authenticated'
-  | 'storage.object.get_authenticated_info'
-  | 'storage.object.head_authenticated'
+  | 'storage.object.info_authenticated'
+  | 'storage.object.delete'
   | 'storage.object.delete_many'
   | 'storage.object.list'
   | 'storage.object.sign'
   | 'storage.object.sign_many'
   | 'storage.bucket.get'
   | 'storage.bucket.list'
-  | 'storage.tus.create'
-  | 'storage.tus.patch';
+  | 'storage.tus.upload.create'
+  | 'storage.tus.upload.part';
 
 const OBJECT_COLUMNS =
   'id, bucket_id, name, owner, owner_id, version, metadata, user_metadata, created_at, updated_at, last_accessed_at';
@@ -253,9 +253,15 @@ export class StorageDatabase {
    * DELETE ... RETURNING as the caller with storage.allow_delete_query set, as Storage's API does: rows the
    * DELETE or SELECT policies hide are simply not deleted.
    */
-  async deleteObjects(caller: StorageCaller, request: SqlRequestInfo, bucket: string, names: string[]): Promise<ObjectRow[]> {
+  async deleteObjects(
+    caller: StorageCaller,
+    request: SqlRequestInfo,
+    operation: 'storage.object.delete' | 'storage.object.delete_many',
+    bucket: string,
+    names: string[],
+  ): Promise<ObjectRow[]> {
     try {
-      return await this.asCaller(caller, request, 'storage.object.delete_many', { allowDelete: true }, async (client) => {
+      return await this.asCaller(caller, request, operation, { allowDelete: true }, async (client) => {
         const { rows } = await client.query<ObjectRow>(
           `delete from storage.objects where bucket_id = $1 and name = any($2::text[]) returning ${OBJECT_COLUMNS}`,
           [bucket, names],

@@ -140,9 +140,9 @@ class StorageRouter {
         if (!t) break;
         if (method === 'POST') {
           const upsert = (request.req.headers['x-upsert'] ?? '') === 'true';
-          return this.objects.upload(request, caller(), t.bucket, t.name, upsert);
+          return this.objects.upload(request, caller(), t.bucket, t.name, { upsert, update: false });
         }
-        if (method === 'PUT') return this.objects.upload(request, caller(), t.bucket, t.name, true);
+        if (method === 'PUT') return this.objects.upload(request, caller(), t.bucket, t.name, { upsert: true, update: true });
         if (readMethod) return this.objects.download(request, caller(), t.bucket, t.name, head);
         if (method === 'DELETE') return this.objects.removeOne(request, caller(), t.bucket, t.name);
       }

@@ -34,7 +34,14 @@ export class ObjectRoutes {
   ) {}
 
   /** POST /object/<bucket>/<name> (PUT, or x-upsert: true, replaces). Check order: bucket, MIME, size, RLS, store. */
-  async upload(request: ObjectRequest, caller: StorageCaller, bucketId: string, name: string, upsert: boolean): Promise<void> {
+  async upload(
+    request: ObjectRequest,
+    caller: StorageCaller,
+    bucketId: string,
+    name: string,
+    options: { upsert: boolean; update: boolean },
+  ): Promise<void> {
+    const { upsert } = options;
     const { req, res } = request;
     try {
       assertValidKey(name);
@@ -51,7 +58,7 @@ export class ObjectRoutes {
 
       const version = randomUUID();
       const userMetadata = parseUserMetadata(headerValue(req.headers, 'x-metadata'));
-      const operation = upsert ? 'storage.object.upload_update' : 'storage.object.upload';
+      const operation = options.update ? 'storage.object.upload_update' : 'storage.object.upload';
       await this.db.rehearseWrite(caller, request.sqlRequest, operation, { bucket: bucketId, name, version, userMetadata, upsert });
 
       const { tempPath, size } = await this.files.receive(req, limit);
@@ -74,7 +81,7 @@ export class ObjectRoutes {
 
   /** GET /object/<bucket>/<name>, /object/authenticated/...: the caller must be able to SELECT the row. */
   async download(request: ObjectRequest, caller: StorageCaller, bucketId: string, name: string, headOnly: boolean): Promise<void> {
-    const operation = headOnly ? 'storage.object.head_authenticated' : 'storage.object.get_authenticated';
+    const operation = headOnly ? 'storage.object.info_authenticated' : 'storage.object.get_authenticated';
     const row = await this.db.findObject(caller, request.sqlRequest, operation, bucketId, name);
     if (!row) throw storageErrors.objectNotFound();
     await this.serve(request, row, headOnly);
@@ -99,7 +106,7 @@ export class ObjectRoutes {
 
   /** GET /object/info/<bucket>/<name> */
   async info(request: ObjectRequest, caller: StorageCaller, bucketId: string, name: string): Promise<void> {
-    const row = await this.db.findObject(caller, request.sqlRequest, 'storage.object.get_authenticated_info', bucketId, name);
+    const row = await this.db.findObject(caller, request.sqlRequest, 'storage.object.info_authenticated', bucketId, name);
     if (!row) throw storageErrors.objectNotFound();
     const metadata = row.metadata;
     sendJson(request.res, 200, {
@@ -125,19 +132,25 @@ export class ObjectRoutes {
       throw storageErrors.invalidRequest('body/prefixes must NOT have fewer than 1 items');
     }
     if (prefixes.length > 1000) throw storageErrors.invalidRequest('body/prefixes must NOT have more than 1000 items');
-    const rows = await this.removeRows(request, caller, bucketId, prefixes as string[]);
+    const rows = await this.removeRows(request, caller, 'storage.object.delete_many', bucketId, prefixes as string[]);
     sendJson(request.res, 200, rows);
   }
 
   /** DELETE /object/<bucket>/<name>: one object; 404 when nothing was deleted. */
   async removeOne(request: ObjectRequest, caller: StorageCaller, bucketId: string, name: string): Promise<void> {
-    const rows = await this.removeRows(request, caller, bucketId, [name]);
+    const rows = await this.removeRows(request, caller, 'storage.object.delete', bucketId, [name]);
     if (rows.length === 0) throw storageErrors.objectNotFound();
     sendJson(request.res, 200, { message: 'Successfully deleted' });
   }
 
-  private async removeRows(request: ObjectRequest, caller: StorageCaller, bucketId: string, names: string[]): Promise<ObjectRow[]> {
-    const rows = await this.db.deleteObjects(caller, request.sqlRequest, bucketId, names);
+  private async removeRows(
+    request: ObjectRequest,
+    caller: StorageCaller,
+    operation: 'storage.object.delete' | 'storage.object.delete_many',
+    bucketId: string,
+    names: string[],
+  ): Promise<ObjectRow[]> {
+    const rows = await this.db.deleteObjects(caller, request.sqlRequest, operation, bucketId, names);
     await Promise.all(rows.map((row) => this.files.remove(row.bucket_id, row.name, row.version)));
     return rows;
   }

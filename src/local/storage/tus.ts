@@ -244,7 +244,7 @@ export class ResumableUploads {
     }
     if (req.method === 'POST' || (req.method === 'PATCH' && !this.options.skipPatchRehearsal)) {
       const rehearsal = this.db
-        .rehearseWrite(ctx.caller, ctx.sqlRequest, req.method === 'POST' ? 'storage.tus.create' : 'storage.tus.patch', {
+        .rehearseWrite(ctx.caller, ctx.sqlRequest, req.method === 'POST' ? 'storage.tus.upload.create' : 'storage.tus.upload.part', {
           bucket: parsed.bucket,
           name: parsed.objectName,
           version: parsed.version,

@@ -8,13 +8,12 @@ import { CliError, ExitCode } from '../core/errors.js';
 import { ManifestError, serializeManifest, toDocument, type Manifest, type ManifestIssue, type ManifestVideo } from '../core/manifest.js';
 import { hasChanges, planImport, writesRows, type DesiredSession, type Plan, type PlanAction } from '../core/plan.js';
 import type { SessionTree } from '../core/content.js';
-import type { UploadInput, UploadReport } from '../core/upload/queue.js';
+import { DEFAULT_CONCURRENCY, exitCodeFor, type UploadInput, type UploadReport } from '../core/upload/queue.js';
 import type { UploadLimits } from '../core/upload/checks.js';
 import { message, none, render, table, type Column, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
 import { action, examples } from './runner.js';
 import { parseConcurrency } from './video/upload.js';
-import { DEFAULT_CONCURRENCY, UploadQueue, exitCodeFor } from '../core/upload/queue.js';
 import { confirmOrYes } from '../ui/prompt.js';
 
 export interface ImportOptions {
@@ -143,7 +142,13 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
 
   const inputs = uploadInputs(trees, desired, files);
   if (inputs.length > 0) {
-    const report = await uploadFiles(api, ctx, inputs, opts.concurrency, limits, hashes);
+    const { runUploads } = await import('../core/upload/run.js');
+    const report = await runUploads(ctx, api, inputs, {
+      concurrency: opts.concurrency,
+      limits,
+      // Every file was hashed for the plan: the queue need not read it again.
+      hashCache: { get: async (key) => hashes.get(key) ?? null, set: async () => undefined },
+    });
     result.uploads = report.files;
     const code = exitCodeFor(report);
     if (code !== ExitCode.ok) {
@@ -370,58 +375,6 @@ export function uploadInputs(trees: SessionTree[], desired: DesiredSession[], fi
 function displayPath(absolutePath: string): string {
   const relative = path.relative(process.cwd(), absolutePath);
   return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? absolutePath : relative;
-}
-
-async function uploadFiles(
-  api: Api,
-  ctx: Context,
-  inputs: UploadInput[],
-  concurrency: number,
-  limits: UploadLimits | null,
-  hashes: Map<string, string>,
-): Promise<UploadReport> {
-  const [{ uploadBackend }, { TusTransport }, { ResumeStore }, { stateDir }, { createUploadProgress }] = await Promise.all([
-    import('../core/videos.js'),
-    import('../core/upload/tus.js'),
-    import('../core/upload/resume-store.js'),
-    import('../config/paths.js'),
-    import('../ui/progress.js'),
-  ]);
-  const backend = uploadBackend(api);
-  const progress = await createUploadProgress(ctx.io, { concurrency });
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    signals += 1;
-    // A second Ctrl-C means now: the rows exist and stored upload URLs make the next run resume.
-    if (signals > 1) process.exit(ExitCode.interrupted);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    const queue = new UploadQueue({
-      concurrency,
-      signal: controller.signal,
-      onEvent: (e) => progress.onEvent(e),
-      transport: new TusTransport({
-        projectUrl: api.config.url,
-        apiKey: api.config.anonKey,
-        accessToken: () => api.identity.accessToken(),
-        store: ResumeStore.inDir(stateDir(ctx.io.env)),
-        debug: (line) => ctx.io.debug(`tus ${line}`),
-      }),
-      // The rows exist already (import_session made them): the queue only sends and finishes.
-      backend: { ...backend, limits: async () => limits ?? (await backend.limits()) },
-      // Every file was hashed for the plan: the queue need not read it again.
-      hashCache: { get: async (key) => hashes.get(key) ?? null, set: async () => undefined },
-    });
-    return await queue.run(inputs);
-  } finally {
-    await progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
 }
 
 // ---------------------------------------------------------------- printing

@@ -2,7 +2,7 @@ import type { Api } from '../api.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../errors.js';
 import type { UploadLimits } from './checks.js';
-import type { UploadBackend, UploadInput, UploadReport } from './queue.js';
+import type { HashCache, UploadBackend, UploadInput, UploadReport } from './queue.js';
 
 /** Upload URLs older than this are dead on the server anyway (Supabase keeps them up to a day). */
 const RESUME_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
@@ -13,6 +13,8 @@ export interface RunUploadsOptions {
   limits?: UploadLimits | null;
   /** Defaults to the database functions over `api`. */
   backend?: UploadBackend;
+  /** Hashes the caller already knows (import hashed every file to plan); defaults to the resume store's. */
+  hashCache?: HashCache;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function runUploads(ctx: Context, api: Api, inputs: UploadInput[], 
       transport,
       concurrency: opts.concurrency,
       signal: controller.signal,
-      hashCache: store,
+      hashCache: opts.hashCache ?? store,
       onEvent: (event) => progress.onEvent(event),
     });
     return await queue.run(inputs);

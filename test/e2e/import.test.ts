@@ -9,7 +9,8 @@ import { startTestBackend, type SignedInUser, type TestBackend } from '../suppor
 import { writeVideo } from '../support/media.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin', 'session.js');
+/** The built launcher; SESSION_TEST_BIN points the tests at another build (a snapshot of dist/). */
+const bin = process.env.SESSION_TEST_BIN ?? path.join(root, 'bin', 'session.js');
 
 let backend: TestBackend;
 let work: string;

@@ -1,29 +1,19 @@
 // `session gc`: queued paths of deleted videos, objects no row points to, uploads left
 // `uploading` for over a day; with the service-role key, what deleted users left behind.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBackend, type TestBackend } from '../support/backend.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestBackend } from '../support/backend.js';
 import { videoHeader, writeVideo } from '../support/media.js';
-import { cliUser, json, objectNames, sessionWithModule, type CliUser } from './video-support.js';
+import { cliUser, json, objectNames, sessionWithModule, twoUsers, type CliUser } from './video-support.js';
 
+const fixture = twoUsers('gc-e2e');
 let backend: TestBackend;
 let alice: CliUser;
 let bob: CliUser;
 let dir: string;
-
-beforeAll(async () => {
-  backend = await startTestBackend();
-  alice = await cliUser(backend, await backend.signedInUser());
-  bob = await cliUser(backend, await backend.signedInUser());
-  dir = await mkdtemp(join(tmpdir(), 'gc-e2e-'));
-});
-
-afterAll(async () => {
-  await backend?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+beforeAll(() => {
+  ({ backend, alice, bob, dir } = fixture);
 });
 
 interface GcJson {

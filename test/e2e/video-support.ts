@@ -1,10 +1,11 @@
 // The built CLI as a user runs it, against the local backend: one environment per signed-in user
 // (its own state and config folders), JSON helpers, and what the storage bucket holds.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import type { SignedInUser, TestBackend } from '../support/backend.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestBackend, type SignedInUser, type TestBackend } from '../support/backend.js';
 
 /** The built launcher; SESSION_TEST_BIN points the tests at another build (a snapshot of dist/). */
 export const BIN = process.env.SESSION_TEST_BIN ?? resolve(import.meta.dirname, '../../bin/session.js');
@@ -83,4 +84,28 @@ export async function objectNames(backend: TestBackend, prefix = ''): Promise<st
 
 export interface UploadJson {
   files: Array<{ file: string; status: string; video_id: string | null; bytes_sent: number; error: string | null }>;
+}
+
+export interface TwoUsers {
+  backend: TestBackend;
+  alice: CliUser;
+  bob: CliUser;
+  /** A scratch folder for generated files. */
+  dir: string;
+}
+
+/** Registers beforeAll/afterAll for a file: a backend, two signed-in CLI users, a scratch folder. */
+export function twoUsers(name: string): TwoUsers {
+  const fixture = {} as TwoUsers;
+  beforeAll(async () => {
+    fixture.backend = await startTestBackend();
+    fixture.alice = await cliUser(fixture.backend, await fixture.backend.signedInUser());
+    fixture.bob = await cliUser(fixture.backend, await fixture.backend.signedInUser());
+    fixture.dir = await mkdtemp(join(tmpdir(), `${name}-`));
+  });
+  afterAll(async () => {
+    await fixture.backend?.close();
+    if (fixture.dir) await rm(fixture.dir, { recursive: true, force: true });
+  });
+  return fixture;
 }

@@ -1,31 +1,22 @@
 // `session video upload|ls|move|url|rm` as a user runs them: the built CLI against the local backend.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { startTestBackend, type TestBackend } from '../support/backend.js';
+import type { TestBackend } from '../support/backend.js';
 import { writeText, writeVideo } from '../support/media.js';
-import { BIN, cliUser, json, objectNames, sessionWithModule, type CliUser, type UploadJson } from './video-support.js';
+import { BIN, json, objectNames, sessionWithModule, twoUsers, type CliUser, type UploadJson } from './video-support.js';
 
 const MiB = 1024 * 1024;
 
+const fixture = twoUsers('video-e2e');
 let backend: TestBackend;
 let alice: CliUser;
 let bob: CliUser;
 let dir: string;
-
-beforeAll(async () => {
-  backend = await startTestBackend();
-  alice = await cliUser(backend, await backend.signedInUser());
-  bob = await cliUser(backend, await backend.signedInUser());
-  dir = await mkdtemp(join(tmpdir(), 'video-e2e-'));
-});
-
-afterAll(async () => {
-  await backend?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+beforeAll(() => {
+  ({ backend, alice, bob, dir } = fixture);
 });
 
 interface VideoJson {

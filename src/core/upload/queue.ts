@@ -186,7 +186,6 @@ export class UploadQueue {
   }
 
   private async uploadOne({ index, input, checked, turn, passTurn }: Planned): Promise<UploadFileReport> {
-    const file = input.path;
     let videoId: string | null = 'video' in input ? input.video.id : null;
     let sha: string | null = null;
     let bytesSent = 0;

@@ -10,8 +10,8 @@
 // CLI. Reports MB/s (10^6 bytes/s), the ratio to the copy, and the CPU seconds each process spent.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -78,8 +78,7 @@ async function startServer(workDir) {
     logLevel: 'warning',
   });
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const nodeArgs = args.profile ? ['--cpu-prof', '--cpu-prof-dir', join(workDir, 'profile')] : [];
-  const child = spawn(process.execPath, [...nodeArgs, outfile, JSON.stringify({ workDir, repoRoot, port })], {
+  const child = spawn(process.execPath, [outfile, JSON.stringify({ workDir, repoRoot, port })], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise((resolveLine, reject) => {
@@ -196,6 +195,8 @@ async function main() {
     for (const variant of variants) {
       for (const chunkSize of chunkSizes) {
         for (const clientKind of args['raw-client'] ? ['tus-js-client', 'raw'] : ['tus-js-client']) {
+          if (args.profile) await fetch(`${info.stats}/profile/start`);
+          await fetch(`${info.stats}/gc`); // reset
           const times = [];
           const copyTimes = [];
           const ratios = [];
@@ -229,6 +230,10 @@ async function main() {
               if (!Array.isArray(rows) || rows.length !== 1) throw new Error(`remove ${objectName}: ${JSON.stringify(rows)}`);
             }
           }
+          const profile = args.profile
+            ? await summarizeProfile((await (await fetch(`${info.stats}/profile/stop/${variant}-${clientKind}-${chunkSize / MiB}`)).json()).file)
+            : null;
+          const gc = await (await fetch(`${info.stats}/gc`)).json();
           const phases = variant === 'backend' ? null : await (await fetch(`${info.stats}/timings/${variant}`)).json();
           const row = {
             variant,
@@ -241,13 +246,16 @@ async function main() {
             ratio: Number(median(ratios).toFixed(2)),
             serverCpuPerGiB: Number(((serverSeconds / runs) * (1024 * MiB / size)).toFixed(2)),
             clientCpuPerGiB: Number(((clientSeconds / runs) * (1024 * MiB / size)).toFixed(2)),
+            serverGcMsPerGiB: Math.round(((gc.minorMs + gc.majorMs) / runs) * ((1024 * MiB) / size)),
+            serverGc: gc,
             ...(phases ? { phases } : {}),
+            ...(profile ? { profile } : {}),
           };
           results.push(row);
           console.error(
             `${variant.padEnd(13)} ${clientKind.padEnd(13)} chunk ${String(row.chunkMiB).padStart(3)} MiB: ` +
               `tus ${row.runs.join(' ')} MB/s (median ${row.medianMBps}), copy ${row.copyRuns.join(' ')} (median ${row.copyMedianMBps}), ` +
-              `ratio ${row.ratio}; cpu s/GiB server ${row.serverCpuPerGiB} client ${row.clientCpuPerGiB}` +
+              `ratio ${row.ratio}; cpu s/GiB server ${row.serverCpuPerGiB} (gc ${row.serverGcMsPerGiB} ms) client ${row.clientCpuPerGiB}` +
               (phases ? `; per request ms: ${JSON.stringify(phases.perRequestMs)}` : ''),
           );
         }
@@ -265,26 +273,17 @@ async function main() {
     loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
     results,
   };
-  if (args.profile) summary.profile = await summarizeProfile(join(workDir, 'profile'));
   console.log(JSON.stringify(summary, null, 2));
   if (args.out) {
     await mkdir(dirname(resolve(args.out)), { recursive: true });
     await writeFile(resolve(args.out), `${JSON.stringify(summary, null, 2)}\n`);
   }
-  if (args.profile) console.error(`profile kept in ${join(workDir, 'profile')}`);
-  await rm(join(workDir, 'data'), { recursive: true, force: true });
-  if (!args.profile) await rm(workDir, { recursive: true, force: true });
+  await rm(workDir, { recursive: true, force: true });
 }
 
-/** Self time of the server process by area, from its --cpu-prof profile. */
-async function summarizeProfile(dir) {
-  if (!existsSync(dir)) return null;
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
-  if (files.length === 0) return null;
-  // The server process's profile is the largest one (short-lived helper processes write small ones).
-  const sizes = await Promise.all(files.map(async (f) => (await stat(join(dir, f))).size));
-  const largest = files[sizes.indexOf(Math.max(...sizes))];
-  const profile = JSON.parse(await readFile(join(dir, largest), 'utf8'));
+/** Self time of the server process by area, from a CPU profile taken over one row's uploads (copies included, idle then). */
+async function summarizeProfile(file) {
+  const profile = JSON.parse(await readFile(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMs = new Map();
   const dt = profile.timeDeltas;
@@ -302,7 +301,7 @@ async function summarizeProfile(dir) {
     functions.set(fn, (functions.get(fn) ?? 0) + ms);
   }
   const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, Math.round(v)]);
-  return { areasMs: Object.fromEntries(top(areas, 20)), topFunctionsMs: top(functions, 15) };
+  return { areasMs: Object.fromEntries(top(areas, 12)), topFunctionsMs: top(functions, 12) };
 }
 
 function classify({ functionName, url }) {

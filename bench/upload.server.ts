@@ -6,10 +6,13 @@
 //   node-stream   the storage service feeding @tus/server's web-stream body path (the library default),
 //                 for comparison with the direct node-stream path the service uses
 //   bare-tus      @tus/server + @tus/file-store with no hooks at all
-// and a stats endpoint (/cpu) reporting this process's CPU time, so the client can split the time.
+// and a stats endpoint: /cpu (this process's CPU time, so the client can split the time), /timings/<variant>
+// (per-request phases), /profile/start and /profile/stop/<name> (a CPU profile of just the uploads).
 // Prints one JSON line with the URLs and keys, then runs until stdin closes.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdir, rm } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FileStore } from '@tus/file-store';
@@ -162,8 +165,38 @@ async function main(): Promise<void> {
     service: `${await mount('service', {})}${STORAGE_PREFIX}/upload/resumable`,
     'bare-tus': `${await listen(timed('bare-tus', (req, res) => void bare.handle(req, res)))}/files`,
   };
+  // Garbage collection by kind, for /gc: the server's upload path should produce little garbage.
+  const gc = { minorMs: 0, majorMs: 0, count: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.majorMs += entry.duration;
+      else gc.minorMs += entry.duration;
+      gc.count++;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const inspector = new Session();
+  inspector.connect();
   const stats = await listen((req, res) => {
-    if (req.url === '/cpu') {
+    if (req.url === '/profile/start') {
+      void inspector
+        .post('Profiler.enable')
+        .then(() => inspector.post('Profiler.setSamplingInterval', { interval: 200 }))
+        .then(() => inspector.post('Profiler.start'))
+        .then(() => res.end('{}'));
+    } else if (req.url?.startsWith('/profile/stop/')) {
+      const file = join(config.workDir, 'profile', `${decodeURIComponent(req.url.slice('/profile/stop/'.length))}.cpuprofile`);
+      void inspector
+        .post('Profiler.stop')
+        .then(async ({ profile }) => {
+          await mkdir(join(config.workDir, 'profile'), { recursive: true });
+          await writeFile(file, JSON.stringify(profile));
+          res.end(JSON.stringify({ file }));
+        });
+    } else if (req.url === '/gc') {
+      res.end(JSON.stringify({ minorMs: Math.round(gc.minorMs), majorMs: Math.round(gc.majorMs), count: gc.count }));
+      gc.minorMs = gc.majorMs = gc.count = 0;
+    } else if (req.url === '/cpu') {
       const cpu = process.cpuUsage();
       res.end(JSON.stringify({ user: cpu.user, system: cpu.system }));
     } else if (req.url?.startsWith('/timings/')) {

@@ -44,6 +44,13 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   const program = buildProgram(version);
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug') || argv.includes('--trace');
+  // A reader that goes away (`session ls | head`) ends the command quietly, as it does for gh and git.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   applyToAll(program, (c) => {
     c.exitOverride();
     c.configureOutput({ outputError: () => {} });

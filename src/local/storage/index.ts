@@ -1,5 +1,15 @@
 // /storage/v1 of the local backend: the object routes storage-js uses, bucket reads, and resumable (TUS)
 // uploads. Mounted by listing `storageService` in ../services.ts.
+//
+// Routes: POST/PUT /object/<bucket>/<name> (x-upsert), GET/HEAD /object[/authenticated]/<bucket>/<name>,
+// GET /object/public/..., GET /object/sign/<bucket>/<name>?token=, POST /object/sign/<bucket>[/<name>],
+// POST /object/list/<bucket>, GET /object/info/<bucket>/<name>, DELETE /object/<bucket> {prefixes},
+// DELETE /object/<bucket>/<name>, GET /bucket[/<id>], and /upload/resumable[/<id>] (tus.ts).
+// Every decision about access is the database's: the caller's write is rehearsed as the caller and rolled
+// back, reads, lists, signs and deletes run as the caller (database.ts), so the migrations' policies judge.
+// Errors are Storage's: HTTP 400 with the real status as a string `statusCode` (errors.ts); TUS answers
+// with real statuses and plain text. Bytes live in <dataDir>/storage (file-store.ts).
+// Not served: multipart (FormData) uploads, signed upload URLs, move/copy, bucket writes, image transforms.
 import { join } from 'node:path';
 import type { BackendService, ServiceFactory, ServiceRequest } from '../service.js';
 import { headersObject } from '../http.js';

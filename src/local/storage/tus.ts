@@ -5,10 +5,11 @@
 // and the object row written as Storage's admin when the last byte is in. Errors are plain text with the real
 // HTTP status, as TUS routes answer.
 //
-// Differences from Supabase, on purpose: an upload answers only the user who created it (Supabase lets any
-// caller HEAD it, and relies on the RLS rehearsal for PATCH); a missing contentType is checked against the
-// bucket's allowed types as application/octet-stream instead of skipping the check; a bad or expired token is
-// refused with HTTP 403 and Storage's message as plain text (Storage's JWT layer answers 400 with its JSON).
+// Differences from Supabase, on purpose: an upload answers only the user who created it, or the service
+// role (Supabase lets any caller HEAD it, and relies on the RLS rehearsal for PATCH); a missing contentType
+// is checked against the bucket's allowed types as application/octet-stream instead of skipping the check;
+// a bad or expired token is refused with HTTP 403 and Storage's message as plain text (Storage's JWT layer
+// answers 400 with its JSON body).
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,4 +1,4 @@
--- Upload functions: begin_video, finish_video, upload_limits
+-- Upload functions: begin_video, finish_video, upload_limits, and the object name rule
 --
 -- An upload is: begin_video (a row `uploading`, with the object path the Storage policies
 -- allow), the bytes through Storage (tus), then finish_video (the row `ready`, size and MIME
@@ -8,6 +8,42 @@
 --
 -- Errors: PT404 (404) module or video not found or not the caller's; 22023 (400) a size, MIME
 -- type or checksum the bucket refuses; PT409 (409) finish_video before the object exists.
+
+-- The object name of a video in the bucket `videos`, the one rule begin_video and import_session
+-- share: <user_id>/<session_id>/<module_id>/<video_id>/<slug>.<ext>. The slug is the file
+-- name's stem, lower-cased, every run of characters outside [A-Za-z0-9] made one `-` (at most
+-- 100 characters, `video` when nothing is left); ext is the lower-cased extension. ASCII only:
+-- Storage rejects other characters and [#%, and the original name stays in file_name.
+create function private.video_object_name(
+  p_user_id uuid,
+  p_session_id uuid,
+  p_module_id uuid,
+  p_video_id uuid,
+  p_file_name text
+)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  with parts as (
+    select base, lower(substring(base from '\.([A-Za-z0-9]{1,10})$')) as ext
+    from (select regexp_replace(coalesce(p_file_name, ''), '^.*[/\\]', '') as base) b
+  ), slug as (
+    select btrim(left(btrim(lower(regexp_replace(
+             case when ext is null then base else left(base, length(base) - length(ext) - 1) end,
+             '[^A-Za-z0-9]+', '-', 'g')), '-'), 100), '-') as slug,
+           ext
+    from parts
+  )
+  select p_user_id::text || '/' || p_session_id::text || '/' || p_module_id::text || '/' || p_video_id::text || '/'
+    || case when slug = '' then 'video' else slug end || coalesce('.' || ext, '')
+  from slug
+$$;
+comment on function private.video_object_name(uuid, uuid, uuid, uuid, text) is 'Object path of a video: <user>/<session>/<module>/<video>/<ASCII slug of the file name>.<ext>.';
+-- Called inside the SECURITY INVOKER functions begin_video and import_session, so by their callers.
+revoke all on function private.video_object_name(uuid, uuid, uuid, uuid, text) from public, anon;
+grant execute on function private.video_object_name(uuid, uuid, uuid, uuid, text) to authenticated, service_role;
 
 create function public.begin_video(
   p_module_id uuid,
@@ -29,10 +65,6 @@ declare
   v_limit bigint;
   v_types text[];
   v_id uuid := gen_random_uuid();
-  v_base text;
-  v_ext text;
-  v_stem text;
-  v_slug text;
   v_count integer;
 begin
   -- Serialises appends to this module; finds no row when the module is not the caller's.
@@ -73,23 +105,12 @@ begin
       using errcode = '22023';
   end if;
 
-  -- Object keys: ASCII only (Storage rejects other characters and [#%), the original name stays in file_name.
-  v_base := regexp_replace(coalesce(p_file_name, ''), '^.*[/\\]', '');
-  v_ext := lower(substring(v_base from '\.([A-Za-z0-9]{1,10})$'));
-  v_stem := case when v_ext is null then v_base else left(v_base, length(v_base) - length(v_ext) - 1) end;
-  v_slug := btrim(lower(regexp_replace(v_stem, '[^A-Za-z0-9]+', '-', 'g')), '-');
-  v_slug := btrim(left(v_slug, 100), '-');
-  if v_slug = '' then
-    v_slug := 'video';
-  end if;
-
   select count(*) into v_count from public.videos v where v.module_id = p_module_id;
 
   insert into public.videos (id, module_id, user_id, file_name, file_size, mime_type, sha256, status, file_url, order_index)
   values (
     v_id, p_module_id, v_user_id, p_file_name, p_file_size, p_mime_type, v_sha256, 'uploading',
-    v_user_id::text || '/' || v_session_id::text || '/' || p_module_id::text || '/' || v_id::text || '/'
-      || v_slug || coalesce('.' || v_ext, ''),
+    private.video_object_name(v_user_id, v_session_id, p_module_id, v_id, p_file_name),
     v_count
   )
   returning * into v_row;

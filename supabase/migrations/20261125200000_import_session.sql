@@ -29,31 +29,6 @@
 -- Errors: 22023 (400) a malformed manifest, naming the field; 42501 no caller; constraint
 -- violations (23xxx) as raised. SECURITY INVOKER: RLS judges every row.
 
--- The object name of a video file: an ASCII slug of the file name plus its lower-case
--- extension, as begin_video builds it (Storage rejects non-ASCII keys and [#%).
-create function private.video_object_name(p_file_name text)
-returns text
-language sql
-immutable
-set search_path = ''
-as $$
-  with parts as (
-    select base, lower(substring(base from '\.([A-Za-z0-9]{1,10})$')) as ext
-    from (select regexp_replace(coalesce(p_file_name, ''), '^.*[/\\]', '') as base) b
-  ), slug as (
-    select btrim(left(btrim(lower(regexp_replace(
-             case when ext is null then base else left(base, length(base) - length(ext) - 1) end,
-             '[^A-Za-z0-9]+', '-', 'g')), '-'), 100), '-') as slug,
-           ext
-    from parts
-  )
-  select case when slug = '' then 'video' else slug end || coalesce('.' || ext, '')
-  from slug
-$$;
-comment on function private.video_object_name(text) is 'ASCII object name for a video file name: slug of the stem plus the extension.';
-revoke all on function private.video_object_name(text) from public, anon;
-grant execute on function private.video_object_name(text) to authenticated, service_role;
-
 -- Raises 22023 unless p_manifest has the shape above; messages name the field.
 create function private.check_import_manifest(p_manifest jsonb)
 returns void
@@ -306,8 +281,7 @@ begin
     with written as (
       insert into public.videos as v (id, module_id, user_id, key, file_name, file_size, mime_type, sha256, status, file_url, order_index)
       select n.id, n.module_id, v_uid, n.key, n.file_name, n.file_size, n.mime_type, n.sha256, 'uploading',
-             v_uid::text || '/' || v_session_id::text || '/' || n.module_id::text || '/' || n.id::text || '/'
-               || private.video_object_name(n.file_name),
+             private.video_object_name(v_uid, v_session_id, n.module_id, n.id, n.file_name),
              n.order_index
       -- gen_random_uuid() in the subquery's target list: one id per row.
       from (

@@ -10,6 +10,7 @@ import { hasChanges, planImport, writesRows, type DesiredSession, type Plan, typ
 import type { SessionTree } from '../core/content.js';
 import { DEFAULT_CONCURRENCY, exitCodeFor, type UploadInput, type UploadReport } from '../core/upload/queue.js';
 import type { UploadLimits } from '../core/upload/checks.js';
+import type { HashCache } from '../core/upload/hash-cache.js';
 import { message, none, render, table, type Column, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
 import { action, examples } from './runner.js';
@@ -93,7 +94,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
   // Hashing is local and the current trees are remote: do both at once.
   const started = performance.now();
   const api = await ctx.api();
-  const [{ desired, hashes }, current] = await Promise.all([
+  const [{ desired, hashCache }, current] = await Promise.all([
     describeFiles(manifest, ctx),
     fetchCurrent(api, manifest.sessions.map((s) => s.key)),
   ]);
@@ -147,7 +148,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
       concurrency: opts.concurrency,
       limits,
       // Every file was hashed for the plan: the queue need not read it again.
-      hashCache: { get: async (key) => hashes.get(key) ?? null, set: async () => undefined },
+      hashCache,
     });
     result.uploads = report.files;
     const code = exitCodeFor(report);
@@ -200,10 +201,10 @@ function filesByKey(manifest: Manifest): Map<string, ManifestVideo> {
   return files;
 }
 
-/** The local side of the plan, and each file's sha256 keyed as the upload queue's hash cache keys it. */
+/** The local side of the plan, and the hash cache that now knows every file's sha256. */
 interface LocalFiles {
   desired: DesiredSession[];
-  hashes: Map<string, string>;
+  hashCache: HashCache;
 }
 
 /** Sizes and sha256 of every local file (8 at a time, known ones from the hash cache); problems name the manifest line. */
@@ -211,14 +212,13 @@ async function describeFiles(manifest: Manifest, ctx: Context): Promise<LocalFil
   const [{ sha256File }, { mimeTypeOf }, { HashCache }, { stateDir }] = await Promise.all([
     import('../core/upload/hash.js'),
     import('../core/folder.js'),
-    import('../core/hash-cache.js'),
+    import('../core/upload/hash-cache.js'),
     import('../config/paths.js'),
   ]);
-  const cache = await HashCache.load(path.join(stateDir(ctx.io.env), 'import-hashes.json'));
+  const cache = await HashCache.loadFromDir(stateDir(ctx.io.env));
   const issues: ManifestIssue[] = [];
   const all = manifest.sessions.flatMap((s) => s.modules.flatMap((m) => m.videos));
   const facts = new Map<ManifestVideo, { size: number; sha256: string }>();
-  const hashes = new Map<string, string>();
   const started = performance.now();
   let hashed = 0;
   let next = 0;
@@ -244,7 +244,6 @@ async function describeFiles(manifest: Manifest, ctx: Context): Promise<LocalFil
           continue;
         }
         facts.set(video, { size: info.size, sha256 });
-        hashes.set(`${video.absolutePath}|${info.size}|${Math.trunc(info.mtimeMs)}`, sha256);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         problem(code === 'ENOENT' ? `no such file: ${video.file}` : `cannot read ${video.file} (${code ?? (err as Error).message})`);
@@ -272,7 +271,7 @@ async function describeFiles(manifest: Manifest, ctx: Context): Promise<LocalFil
       }),
     })),
   }));
-  return { desired, hashes };
+  return { desired, hashCache: cache };
 }
 
 /** One request per session to find it by key among the caller's own, then its tree. */

@@ -7,7 +7,7 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'session');
 }
 
-/** `$XDG_STATE_HOME/session`, default `~/.local/state/session`: resumable upload URLs. */
+/** `$XDG_STATE_HOME/session`, default `~/.local/state/session`: resumable upload URLs and file hashes. */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.trim() !== '' ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
   return join(base, 'session');

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HashCache } from '../../src/core/hash-cache.js';
+import { HashCache } from '../../src/core/upload/hash-cache.js';
 
 describe('HashCache', () => {
   let dir: string;
@@ -29,12 +29,31 @@ describe('HashCache', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
-  it('does not remember files changed within two seconds of hashing', async () => {
-    const cache = await HashCache.load(path.join(dir, 'hashes.json'));
+  it('keeps files changed within two seconds of hashing for this run only', async () => {
+    const file = path.join(dir, 'hashes.json');
+    const cache = await HashCache.load(file);
     cache.set('/a.mp4', id, 'abc', 2_500);
-    expect(cache.get('/a.mp4', id)).toBeNull();
-    cache.set('/a.mp4', id, 'abc', 3_001);
+    cache.set('/b.mp4', id, 'def', 3_001);
     expect(cache.get('/a.mp4', id)).toBe('abc');
+    await cache.save(3_001);
+    const again = await HashCache.load(file);
+    expect(again.get('/a.mp4', id)).toBeNull();
+    expect(again.get('/b.mp4', id)).toBe('def');
+    // Hashed again once the clock has moved on: saved.
+    cache.set('/a.mp4', id, 'abc', 3_001);
+    await cache.save(3_001);
+    expect((await HashCache.load(file)).get('/a.mp4', id)).toBe('abc');
+  });
+
+  it('lives in the state directory, and a save on the way out writes it synchronously', async () => {
+    const state = path.join(dir, 'state', 'session');
+    const cache = await HashCache.loadFromDir(state);
+    expect(cache.path).toBe(path.join(state, 'hashes.json'));
+    cache.set('/a.mp4', id, 'abc', 10_000);
+    cache.saveSync(10_000);
+    expect((await HashCache.loadFromDir(state)).get('/a.mp4', id)).toBe('abc');
+    expect((await stat(cache.path)).mode & 0o777).toBe(0o600);
+    expect(await readdir(state)).toEqual(['hashes.json']);
   });
 
   it('starts empty from a damaged file, and drops entries unused for 90 days', async () => {

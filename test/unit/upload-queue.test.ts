@@ -1,12 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError, ExitCode } from '../../src/core/errors.js';
 import type { UploadLimits } from '../../src/core/upload/checks.js';
+import { HashCache } from '../../src/core/upload/hash-cache.js';
 import { exitCodeFor, UploadQueue, type UploadBackend, type UploadEvent, type UploadTarget } from '../../src/core/upload/queue.js';
 import { TransportError, type TransportHooks, type TransportJob, type UploadTransport } from '../../src/core/upload/transport.js';
-import { writeText, writeVideo } from '../support/media.js';
+import { sha256, writeText, writeVideo } from '../support/media.js';
 
 const limits: UploadLimits = { file_size_limit: 10 * 1024 * 1024, allowed_mime_types: ['video/mp4', 'video/webm'] };
 
@@ -246,8 +247,7 @@ describe('UploadQueue', () => {
   });
 
   it('hashes ahead of the uploads, and not again with a hash cache', async () => {
-    const cache = new Map<string, string>();
-    const hashCache = { get: async (k: string) => cache.get(k) ?? null, set: async (k: string, v: string) => void cache.set(k, v) };
+    const hashCache = await HashCache.loadFromDir(at('state-hashes'));
     const transport = new MemoryTransport();
     transport.stepDelayMs = 10;
     const order: string[] = [];
@@ -256,11 +256,41 @@ describe('UploadQueue', () => {
     // With one upload at a time, the next files are hashed before the first upload starts.
     expect(order.indexOf('hashing c2.mp4')).toBeLessThan(order.indexOf('started c1.mp4'));
     expect(order.indexOf('hashing c3.mp4')).toBeLessThan(order.indexOf('started c2.mp4'));
-    expect(cache.size).toBe(3);
+    expect(hashCache.size).toBe(3);
     const again: string[] = [];
     const report = await queue(new MemoryBackend(), new MemoryTransport(), { hashCache, onEvent: (e) => e.type === 'hashing' && again.push(e.file) }).run(inputs);
     expect(report.files.every((f) => f.status === 'uploaded')).toBe(true);
     expect(again).toEqual([]);
+  });
+
+  it('remembers hashes on disk for the next run, keyed by path, size, mtime, ctime and inode', async () => {
+    const inputs = [4, 5].map((i) => ({ moduleId: 'm7', path: at(`c${i}.mp4`) }));
+    const hashing = (into: string[]) => (e: UploadEvent) => e.type === 'hashing' && into.push(e.file);
+    // Hashed well after the files last changed, so the entries are worth saving.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 60_000);
+      const first = await HashCache.loadFromDir(at('state-disk'));
+      const hashed: string[] = [];
+      const report = await queue(new MemoryBackend(), new MemoryTransport(), { hashCache: first, onEvent: hashing(hashed) }).run(inputs);
+      expect(hashed).toHaveLength(2);
+      await first.save();
+
+      const second = await HashCache.loadFromDir(at('state-disk'));
+      const again: string[] = [];
+      const repeat = await queue(new MemoryBackend(), new MemoryTransport(), { hashCache: second, onEvent: hashing(again) }).run(inputs);
+      expect(again).toEqual([]);
+      expect(repeat.files.map((f) => f.sha256)).toEqual(report.files.map((f) => f.sha256));
+      expect(repeat.files.map((f) => f.sha256)).toEqual(await Promise.all(inputs.map(async (i) => sha256(await readFile(i.path)))));
+
+      // A touched file is hashed again.
+      await utimes(inputs[0]!.path, new Date(), new Date());
+      const touched: string[] = [];
+      await queue(new MemoryBackend(), new MemoryTransport(), { hashCache: second, onEvent: hashing(touched) }).run(inputs);
+      expect(touched).toEqual([inputs[0]!.path]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('returns an empty report for no input, without calling the server', async () => {

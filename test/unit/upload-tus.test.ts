@@ -170,14 +170,18 @@ describe('ResumeStore', () => {
     expect(await a.findAllUploads()).toHaveLength(18);
   });
 
-  it('remembers file hashes next to the upload URLs', async () => {
-    const s = new ResumeStore(join(dir, 'state-g', 'uploads.json'));
-    expect(await s.get('/a.mp4|1|2')).toBeNull();
-    await s.set('/a.mp4|1|2', 'ab'.repeat(32));
-    await s.addUpload('fp', { size: 1, metadata: {}, creationTime: new Date().toISOString(), uploadUrl: 'u', parallelUploadUrls: null });
-    expect(await new ResumeStore(join(dir, 'state-g', 'uploads.json')).get('/a.mp4|1|2')).toBe('ab'.repeat(32));
-    await s.prune(-1);
-    expect(await s.get('/a.mp4|1|2')).toBeNull();
+  it('stores only upload URLs (file hashes live in the hash cache)', async () => {
+    const path = join(dir, 'state-g', 'uploads.json');
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(dir, 'state-g'));
+    // A file written when the store also kept hashes: the next write leaves the uploads alone and drops the rest.
+    const old = { size: 1, metadata: {}, creationTime: new Date().toISOString(), uploadUrl: 'http://x/old', parallelUploadUrls: null };
+    await writeFile(path, JSON.stringify({ version: 1, uploads: { 'tus::old::1': old }, hashes: { '/a.mp4|1|2': { sha256: 'ab'.repeat(32), at: old.creationTime } } }));
+    const s = new ResumeStore(path);
+    await s.addUpload('fp', { ...old, uploadUrl: 'http://x/new' });
+    const saved = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(saved).sort()).toEqual(['uploads', 'version']);
+    expect((await s.findAllUploads()).map((u) => u.uploadUrl).sort()).toEqual(['http://x/new', 'http://x/old']);
   });
 
   it('prunes old entries and survives a damaged file', async () => {

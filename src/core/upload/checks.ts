@@ -18,6 +18,9 @@ export interface CheckedFile {
   name: string;
   size: number;
   mtimeMs: number;
+  /** With size and mtime, what the hash cache knows the file by. */
+  ctimeMs: number;
+  ino: number;
   /** The MIME type sent to the server: the extension's type, confirmed by the file's signature. */
   mimeType: string;
 }
@@ -136,7 +139,7 @@ export async function checkFile(file: string, limits: UploadLimits): Promise<Fil
   }
   return {
     ok: true,
-    file: { file, absPath, name: basename(absPath), size: info.size, mtimeMs: info.mtimeMs, mimeType: spelling },
+    file: { file, absPath, name: basename(absPath), size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, mimeType: spelling },
   };
 }
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { CliError, ExitCode, firstLine, type ExitCodeValue } from '../errors.js';
 import { checkFiles, type CheckedFile, type UploadLimits } from './checks.js';
 import { sha256File } from './hash.js';
+import type { HashCache } from './hash-cache.js';
 import { TransportError, type TransportJob, type UploadTransport } from './transport.js';
 
 /** A video row as far as uploading cares (what `begin_video` / `finish_video` return). */
@@ -79,18 +80,12 @@ export interface UploadQueueOptions {
   isTransient?: (err: unknown) => boolean;
   /** Aborting stops new work and aborts sends; resume state is kept. */
   signal?: AbortSignal;
-  /** Remembers sha256 by file (path, size, mtime), so a re-run does not read a large file twice. */
-  hashCache?: HashCache;
+  /** Remembers sha256 by file (path, size, mtime, ctime, inode), so a re-run does not read a large file twice. */
+  hashCache?: Pick<HashCache, 'get' | 'set'>;
   onEvent?: (event: UploadEvent) => void;
 }
 
 export const DEFAULT_CONCURRENCY = 3;
-
-/** sha256 by file identity (`absPath|size|mtimeMs`). */
-export interface HashCache {
-  get(key: string): Promise<string | null>;
-  set(key: string, sha256: string): Promise<void>;
-}
 
 /** Files hashed ahead of the uploads, so hashing overlaps sending. */
 const HASH_AHEAD = 2;
@@ -290,8 +285,7 @@ export class UploadQueue {
     if (hash) return hash;
     hash = (async () => {
       const { checked } = item;
-      const cacheKey = `${checked.absPath}|${checked.size}|${Math.trunc(checked.mtimeMs)}`;
-      const cached = await this.opts.hashCache?.get(cacheKey).catch(() => null);
+      const cached = this.opts.hashCache?.get(checked.absPath, checked);
       if (cached) return cached;
       while (this.hashing >= HASH_AHEAD) await new Promise<void>((r) => this.hashWaiters.push(r));
       this.hashing += 1;
@@ -301,7 +295,7 @@ export class UploadQueue {
         const hashOpts: { signal?: AbortSignal } = {};
         if (this.opts.signal) hashOpts.signal = this.opts.signal;
         const sha = await sha256File(checked.absPath, hashOpts);
-        await this.opts.hashCache?.set(cacheKey, sha).catch(() => undefined);
+        this.opts.hashCache?.set(checked.absPath, checked, sha);
         return sha;
       } finally {
         this.hashing -= 1;

@@ -15,8 +15,6 @@ export interface StoredUpload {
 interface StoreFile {
   version: 1;
   uploads: Record<string, Omit<StoredUpload, 'urlStorageKey'>>;
-  /** sha256 by `absPath|size|mtimeMs`, so a re-run (resume, unchanged) does not read the file again. */
-  hashes: Record<string, { sha256: string; at: string }>;
 }
 
 /** The fingerprint of one file's upload: same file (path, size, mtime), same project, same video row. */
@@ -77,17 +75,6 @@ export class ResumeStore {
     });
   }
 
-  /** The sha256 remembered for this file identity (`absPath|size|mtimeMs`), if any. */
-  async get(fileKey: string): Promise<string | null> {
-    return (await this.read()).hashes[fileKey]?.sha256 ?? null;
-  }
-
-  async set(fileKey: string, sha256: string): Promise<void> {
-    await this.update((data) => {
-      data.hashes[fileKey] = { sha256, at: new Date().toISOString() };
-    });
-  }
-
   /** Drops entries older than `maxAgeMs` (the server forgets upload URLs after a day at most). */
   async prune(maxAgeMs: number, now = Date.now()): Promise<number> {
     let removed = 0;
@@ -98,10 +85,6 @@ export class ResumeStore {
           delete data.uploads[k];
           removed += 1;
         }
-      }
-      for (const [k, v] of Object.entries(data.hashes)) {
-        const at = Date.parse(v.at);
-        if (Number.isNaN(at) || now - at > maxAgeMs) delete data.hashes[k];
       }
     });
     return removed;
@@ -118,12 +101,12 @@ export class ResumeStore {
     try {
       const parsed = JSON.parse(await readFile(this.path, 'utf8')) as Partial<StoreFile>;
       if (parsed && typeof parsed === 'object' && parsed.uploads && typeof parsed.uploads === 'object') {
-        return { version: 1, uploads: parsed.uploads, hashes: parsed.hashes && typeof parsed.hashes === 'object' ? parsed.hashes : {} };
+        return { version: 1, uploads: parsed.uploads };
       }
     } catch {
       // Missing or damaged: start empty (a lost entry only costs a fresh upload).
     }
-    return { version: 1, uploads: {}, hashes: {} };
+    return { version: 1, uploads: {} };
   }
 
   private update(change: (data: StoreFile) => void): Promise<void> {

@@ -1,10 +1,18 @@
 // The API gateway in front of the services (Kong in the Supabase CLI): API keys, the Authorization
 // rewrite that turns new-format keys into role JWTs, and CORS.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headerValue, sendJson } from './http.js';
 import { looksLikeJwt, verifyJwt } from './jwt.js';
 import type { ApiKeys } from './keys.js';
 import type { GatewayAuth } from './service.js';
+
+/** Compares a presented key with a known one in constant time (digests first, so lengths leak nothing either). */
+export function sameKey(given: string | null | undefined, known: string): boolean {
+  if (typeof given !== 'string' || given === '') return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(known));
+}
 
 export function resolveGatewayAuth(req: IncomingMessage, url: URL, keys: ApiKeys, jwtSecret: string): GatewayAuth {
   const apiKey = headerValue(req.headers, 'apikey') ?? url.searchParams.get('apikey');
@@ -13,9 +21,9 @@ export function resolveGatewayAuth(req: IncomingMessage, url: URL, keys: ApiKeys
   const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   if (bearer !== undefined && !bearer.startsWith('sb_')) {
     token = bearer;
-  } else if (apiKey === keys.secretKey) {
+  } else if (sameKey(apiKey, keys.secretKey)) {
     token = keys.serviceRoleKey;
-  } else if (apiKey === keys.publishableKey) {
+  } else if (sameKey(apiKey, keys.publishableKey)) {
     token = keys.anonKey;
   } else if (apiKey && looksLikeJwt(apiKey)) {
     token = apiKey;
@@ -33,8 +41,8 @@ export function rejectApiKey(res: ServerResponse, auth: GatewayAuth, keys: ApiKe
     return true;
   }
   const known =
-    auth.apiKey === keys.publishableKey ||
-    auth.apiKey === keys.secretKey ||
+    sameKey(auth.apiKey, keys.publishableKey) ||
+    sameKey(auth.apiKey, keys.secretKey) ||
     (looksLikeJwt(auth.apiKey) && verifyJwt(auth.apiKey, jwtSecret).ok);
   if (!known) {
     sendJson(res, 401, {

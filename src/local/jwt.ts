@@ -8,7 +8,9 @@ export type JwtFailure =
   | { kind: 'signature'; message: string }
   | { kind: 'expired'; message: string }
   | { kind: 'not_yet_valid'; message: string }
-  | { kind: 'issued_in_future'; message: string };
+  | { kind: 'issued_in_future'; message: string }
+  /** No numeric `exp`: every token this backend issues expires, so one that never does is refused. */
+  | { kind: 'missing_exp'; message: string };
 
 export type JwtResult = { ok: true; claims: JwtClaims } | { ok: false; failure: JwtFailure };
 
@@ -69,8 +71,10 @@ export function verifyJwt(
   if (header === null || typeof header !== 'object' || (header as { alg?: unknown }).alg !== 'HS256') {
     return { ok: false, failure: { kind: 'signature', message: 'No suitable key or wrong key type' } };
   }
-  const expected = hmac(secret, `${headerPart}.${payloadPart}`);
-  const given = Buffer.from(signaturePart, 'base64url');
+  // Compared as text in its one canonical encoding (Node's base64url decoder skips stray characters, so
+  // comparing decoded bytes would accept many spellings of one signature), in constant time.
+  const expected = Buffer.from(base64url(hmac(secret, `${headerPart}.${payloadPart}`)));
+  const given = Buffer.from(signaturePart);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, failure: { kind: 'signature', message: 'JWT cryptographic operation failed' } };
   }
@@ -78,7 +82,10 @@ export function verifyJwt(
     return { ok: false, failure: { kind: 'malformed', message: 'JWT cryptographic operation failed' } };
   }
   const c = claims as JwtClaims;
-  if (typeof c.exp === 'number' && nowSeconds - skew >= c.exp) {
+  if (typeof c.exp !== 'number' || !Number.isFinite(c.exp)) {
+    return { ok: false, failure: { kind: 'missing_exp', message: 'JWT has no numeric "exp" claim' } };
+  }
+  if (nowSeconds - skew >= c.exp) {
     return { ok: false, failure: { kind: 'expired', message: 'JWT expired' } };
   }
   if (typeof c.nbf === 'number' && nowSeconds + skew < c.nbf) {

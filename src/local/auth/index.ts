@@ -254,7 +254,9 @@ export async function authService(backend: BackendContext): Promise<BackendServi
             ? 'token is malformed: could not JSON decode claim'
             : verified.failure.kind === 'signature'
               ? 'token signature is invalid: signature is invalid'
-              : 'token has invalid claims: token used before issued';
+              : verified.failure.kind === 'missing_exp'
+                ? 'token has invalid claims: token is missing required claim: exp claim is required'
+                : 'token has invalid claims: token used before issued';
       throw new AuthError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${reason}`);
     }
     return verified.claims;

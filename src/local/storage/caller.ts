@@ -25,6 +25,8 @@ export function joseMessage(failure: JwtFailure): string {
       return 'signature verification failed';
     case 'malformed':
       return 'Invalid Compact JWS';
+    case 'missing_exp':
+      return 'missing required "exp" claim';
   }
 }
 

@@ -1,0 +1,52 @@
+// Attacks on the local backend that must fail, one describe per surface: the tokens it accepts, the roles
+// a token may act as, resumable uploads, the device page, and files on disk.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signJwt } from '../../src/local/jwt.js';
+import { startTestBackend, type SignedInUser, type TestBackend } from '../support/backend.js';
+
+let backend: TestBackend;
+let alice: SignedInUser;
+
+beforeAll(async () => {
+  backend = await startTestBackend();
+  alice = await backend.signedInUser();
+});
+afterAll(async () => {
+  await backend?.close();
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function call(path: string, token: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return fetch(`${backend.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { apikey: backend.anonKey, authorization: `Bearer ${token}`, ...init.headers },
+    body: init.body,
+  });
+}
+
+describe('JWT role and expiry', () => {
+  it('a secret-signed token without a numeric exp is refused by REST, Storage and Auth', async () => {
+    for (const claims of [{ role: 'authenticated', sub: alice.id }, { role: 'authenticated', sub: alice.id, exp: String(now() + 60) }]) {
+      const token = signJwt({ ...claims, aud: 'authenticated', email: alice.email }, backend.jwtSecret);
+      const rest = await call('/rest/v1/sessions?select=id', token);
+      expect(rest.status).toBe(401);
+      expect(await rest.json()).toMatchObject({ code: 'PGRST303' });
+      const storage = await call('/storage/v1/bucket', token);
+      expect(await storage.json()).toMatchObject({ statusCode: '403', message: 'missing required "exp" claim' });
+      const auth = await call('/auth/v1/user', token, { headers: { 'x-supabase-api-version': '2024-01-01' } });
+      expect(auth.status).toBe(403);
+      expect(await auth.json()).toMatchObject({ code: 'bad_jwt' });
+    }
+  });
+
+  it('an unsigned (alg none) service_role token is refused', async () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ role: 'service_role', exp: now() + 60 })}.`;
+    const rest = await call('/rest/v1/sessions?select=id', token);
+    expect(rest.status).toBe(401);
+    const admin = await call('/auth/v1/admin/users', token, { headers: { 'x-supabase-api-version': '2024-01-01' } });
+    expect(admin.status).toBe(403);
+    expect(await admin.json()).toMatchObject({ code: 'bad_jwt' });
+  });
+});

@@ -34,6 +34,24 @@ export type SqlClient = pg.PoolClient;
 
 export const ANON_CALLER: SqlCaller = { role: 'anon', claims: { role: 'anon' } };
 
+/**
+ * The only roles a request may act as. `authenticator` may SET ROLE to these, but a role name from a JWT
+ * is checked here first, so no token (however it was signed) switches to any other role, `authenticator`
+ * itself or `none` included.
+ */
+export const API_ROLES: ReadonlySet<string> = new Set(['anon', 'authenticated', 'service_role']);
+
+/** What PostgreSQL answers a SET ROLE it refuses (42501), so every service maps it as it maps that error. */
+export class RoleNotAllowedError extends Error {
+  readonly code = '42501';
+  readonly severity = 'ERROR';
+  readonly detail = undefined;
+  readonly hint = undefined;
+  constructor(role: string) {
+    super(`permission denied to set role ${quoteIdent(role)}`);
+  }
+}
+
 /** Per-role settings PostgREST copies into each transaction (ALTER ROLE ... SET only applies at login). */
 const ROLE_SETTINGS_APPLIED = new Set(['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']);
 
@@ -110,6 +128,7 @@ export class CallerSql {
     options: CallerTransactionOptions,
     work: (client: SqlClient) => Promise<T>,
   ): Promise<T> {
+    if (!API_ROLES.has(caller.role)) throw new RoleNotAllowedError(caller.role);
     const client = await this.pool.connect();
     let broken = false;
     try {

@@ -26,6 +26,24 @@ function call(path: string, token: string, init: { method?: string; headers?: Re
 }
 
 describe('JWT role and expiry', () => {
+  it('a secret-signed token naming a role outside anon, authenticated and service_role is refused before SET ROLE', async () => {
+    for (const role of ['postgres', 'supabase_admin', 'authenticator', 'none', 'pg_read_all_data', 'supabase_storage_admin']) {
+      const token = signJwt({ role, sub: alice.id, exp: now() + 60 }, backend.jwtSecret);
+      const rest = await call('/rest/v1/sessions?select=id', token);
+      expect(rest.status, role).toBe(403);
+      expect(await rest.json(), role).toMatchObject({ code: '42501', message: `permission denied to set role "${role}"` });
+      const storage = await call('/storage/v1/bucket', token);
+      expect(await storage.json(), role).toMatchObject({ statusCode: '403', message: `permission denied to set role "${role}"` });
+    }
+  });
+
+  it('the API roles still work', async () => {
+    const service = await call('/rest/v1/sessions?select=id', backend.serviceRoleKey);
+    expect(service.status).toBe(200);
+    const user = await call('/rest/v1/sessions?select=id', alice.session.access_token);
+    expect(user.status).toBe(200);
+  });
+
   it('a secret-signed token without a numeric exp is refused by REST, Storage and Auth', async () => {
     for (const claims of [{ role: 'authenticated', sub: alice.id }, { role: 'authenticated', sub: alice.id, exp: String(now() + 60) }]) {
       const token = signJwt({ ...claims, aud: 'authenticated', email: alice.email }, backend.jwtSecret);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../src/local/jwt.js';
 import { startTestBackend, type SignedInUser, type TestBackend } from '../support/backend.js';
+import { createUploadingVideo } from './storage-support.js';
 
 let backend: TestBackend;
 let alice: SignedInUser;
@@ -66,5 +67,54 @@ describe('JWT role and expiry', () => {
     const admin = await call('/auth/v1/admin/users', token, { headers: { 'x-supabase-api-version': '2024-01-01' } });
     expect(admin.status).toBe(403);
     expect(await admin.json()).toMatchObject({ code: 'bad_jwt' });
+  });
+});
+
+describe('resumable uploads', () => {
+  const meta = (pairs: Record<string, string>) =>
+    Object.entries(pairs)
+      .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
+      .join(',');
+
+  async function serviceUpload(): Promise<string> {
+    const video = await createUploadingVideo(alice.client, alice.id);
+    const res = await call('/storage/v1/upload/resumable', backend.serviceRoleKey, {
+      method: 'POST',
+      headers: {
+        'tus-resumable': '1.0.0',
+        'upload-length': '100',
+        'upload-metadata': meta({ bucketName: 'videos', objectName: video.path, contentType: 'video/mp4' }),
+      },
+    });
+    expect(res.status).toBe(201);
+    return res.headers.get('location')!;
+  }
+
+  it('an upload made with the service-role key answers no other subject-less caller (the anon key)', async () => {
+    const location = await serviceUpload();
+    const path = new URL(location).pathname;
+    for (const method of ['HEAD', 'PATCH', 'DELETE']) {
+      const res = await call(path, backend.anonKey, {
+        method,
+        headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+        body: method === 'PATCH' ? 'x' : undefined,
+      });
+      expect(res.status, method).toBe(403);
+    }
+    const owner = await call(path, backend.serviceRoleKey, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
+    expect(owner.status).toBe(200);
+    expect(owner.headers.get('upload-offset')).toBe('0');
+  });
+
+  it('an upload id whose bucket is `..` is unknown, not a path out of the upload folder', async () => {
+    const location = await serviceUpload();
+    const id = Buffer.from(location.split('/').pop()!, 'base64url').toString('utf8');
+    const escaped = Buffer.from(`../tus/${id}`).toString('base64url');
+    for (const method of ['HEAD', 'DELETE']) {
+      const res = await call(`/storage/v1/upload/resumable/${escaped}`, backend.serviceRoleKey, { method, headers: { 'tus-resumable': '1.0.0' } });
+      expect(res.status, method).toBe(404);
+    }
+    const still = await call(new URL(location).pathname, backend.serviceRoleKey, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
+    expect(still.status).toBe(200);
   });
 });

@@ -25,7 +25,7 @@ import { callerFromGateway, type StorageCaller } from './caller.js';
 import type { StorageDatabase } from './database.js';
 import { StorageError, storageErrors } from './errors.js';
 import type { ObjectFileStore } from './file-store.js';
-import { assertMimeTypeAllowed, assertValidKey, cacheControlFromSeconds, GLOBAL_FILE_SIZE_LIMIT, maxFileSize } from './limits.js';
+import { assertMimeTypeAllowed, assertValidBucketName, assertValidKey, cacheControlFromSeconds, GLOBAL_FILE_SIZE_LIMIT, maxFileSize } from './limits.js';
 import { objectMetadata } from './objects.js';
 
 export const TUS_PATH = '/storage/v1/upload/resumable';
@@ -86,6 +86,8 @@ export function parseUploadId(id: string): { bucket: string; objectName: string;
   const version = id.slice(last + 1);
   if (!/^[0-9a-f-]{36}$/.test(version)) return null;
   try {
+    // The id is a path under the upload folder: a bucket of `..` would leave it.
+    assertValidBucketName(bucket);
     assertValidKey(objectName);
   } catch {
     return null;
@@ -239,7 +241,9 @@ export class ResumableUploads {
     if (req.method !== 'POST') {
       const info = await this.uploadInfo(id);
       if (!info) throw ERRORS.FILE_NOT_FOUND;
-      if (ctx.caller.role !== 'service_role' && info.owner !== ctx.caller.sub) {
+      // An upload made by a caller without a subject (the service role) has no owner: only the service role
+      // may touch it, never another subject-less caller such as the anon key.
+      if (ctx.caller.role !== 'service_role' && (info.owner === '' || info.owner !== ctx.caller.sub)) {
         throw tusError(403, 'This upload was created by another user');
       }
     }

@@ -17,6 +17,12 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/**
+ * The page approves logins with one click, so no other site may frame it (clickjacking an approval would
+ * hand the framing site's pending code the signed-in person's account).
+ */
+const NO_FRAMING = { 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancestors 'none'" };
+
 export function deviceService(backend: BackendContext): BackendService {
   const root = path.resolve(backend.projectRoot, 'web', 'device');
   return {
@@ -30,11 +36,17 @@ export function deviceService(backend: BackendContext): BackendService {
       if (subpath === '/config.js') {
         // The page's project settings (web/device/config.example.js is the static-host form).
         const body = `window.SESSION_DEVICE_CONFIG = ${JSON.stringify({ supabaseUrl: backend.url(), anonKey: backend.keys.anonKey })};\n`;
-        res.writeHead(200, { 'Content-Type': TYPES['.js']!, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+        res.writeHead(200, {
+          'Content-Type': TYPES['.js']!,
+          'Content-Length': Buffer.byteLength(body),
+          'Cache-Control': 'no-store',
+          'X-Content-Type-Options': 'nosniff',
+          ...NO_FRAMING,
+        });
         res.end(method === 'HEAD' ? undefined : body);
         return;
       }
-      if (subpath === '' ) {
+      if (subpath === '') {
         // /device → /device/ so the page's relative links resolve under it
         const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
         res.writeHead(301, { Location: `/device/${query}` });
@@ -64,6 +76,7 @@ export function deviceService(backend: BackendContext): BackendService {
           'Content-Length': info.size,
           'Cache-Control': 'no-cache',
           'X-Content-Type-Options': 'nosniff',
+          ...NO_FRAMING,
         });
         if (method === 'HEAD') {
           res.end();

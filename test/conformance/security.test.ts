@@ -118,3 +118,23 @@ describe('resumable uploads', () => {
     expect(still.status).toBe(200);
   });
 });
+
+describe('the device page', () => {
+  it('may not be framed by another site', async () => {
+    for (const path of ['/device/', '/device/device.js', '/device/config.js']) {
+      const res = await fetch(`${backend.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+      await res.arrayBuffer();
+    }
+  });
+
+  it('serves nothing outside web/device, however the path is spelled', async () => {
+    for (const path of ['/device/..%2f..%2fpackage.json', '/device/%2e%2e/%2e%2e/package.json', '/device/..%5c..%5cpackage.json', '/device/%00']) {
+      const res = await fetch(`${backend.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(await res.text(), path).not.toContain('"dependencies"');
+    }
+  });
+});

@@ -9,7 +9,7 @@
 //   <dir>/seeded         marker: supabase/seed.sql was loaded (first start, reset)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { createServer } from 'node:net';
@@ -63,6 +63,37 @@ export const paths = (dir: string) => ({
   seeded: path.join(dir, 'seeded'),
 });
 
+/**
+ * Creates the data directory (0700) or checks the one there: it must be a directory of the user running
+ * the backend (one planted by another user, say at /var/tmp/session-local before root's first start, would
+ * let them read or swap the secrets), and group and others lose read and write on it. Search permission
+ * stays: as root, PostgreSQL runs as the OS user `postgres`, which must pass through it.
+ */
+export function preparePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = assertOwnDir(dir)!;
+  if ((st.mode & 0o066) !== 0) chmodSync(dir, st.mode & 0o7711);
+}
+
+/** Throws unless `dir` is missing or a directory of the current user; its stat when it exists. */
+export function assertOwnDir(dir: string): Stats | null {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  if (!st.isDirectory()) throw new Error(`the data directory ${dir} is not a directory`);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+  if (uid !== null && st.uid !== uid) {
+    throw new Error(
+      `the data directory ${dir} belongs to another user (uid ${st.uid}); choose one of your own with --data-dir or SESSION_LOCAL_DIR`,
+    );
+  }
+  return st;
+}
+
 function writePrivate(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text, { mode: 0o600 });
@@ -73,8 +104,8 @@ function writePrivate(file: string, text: string): void {
 /** The instance's secrets, created (0600) on first use. */
 export function loadOrCreateSecrets(dir: string): Secrets {
   const file = paths(dir).secrets;
+  preparePrivateDir(dir);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const secrets: Secrets = {
     jwt_secret: generateJwtSecret(),
     superuser_password: randomBytes(18).toString('hex'),
@@ -129,6 +160,8 @@ export function backendPid(dir: string): number | null {
 }
 
 export function instanceStatus(dir: string): InstanceStatus {
+  // Its state and secrets are trusted only in a directory of our own.
+  assertOwnDir(dir);
   const pid = backendPid(dir);
   const state = pid === null ? null : readState(dir);
   const secrets = readSecrets(dir);
@@ -198,7 +231,7 @@ export function projectAuthSettings(projectRoot: string): {
 
 /** Starts `node <launcher> local start --foreground ...` detached, its output appended to backend.log. */
 export function spawnDetached(launcher: string, dir: string, port: number): { pid: number; exited: Promise<number | null> } {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  preparePrivateDir(dir);
   const log = openSync(paths(dir).log, 'a', 0o600);
   try {
     const child = spawn(process.execPath, [launcher, 'local', 'start', '--foreground', '--data-dir', dir, '--port', String(port)], {

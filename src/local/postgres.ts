@@ -104,8 +104,8 @@ const isRoot = (): boolean => typeof process.getuid === 'function' && process.ge
 
 /**
  * As root, PostgreSQL runs as the OS user `postgres`, which must be able to enter every parent
- * of the data directory. Adds search permission (o+x, g+x) to parents we own, refuses the home
- * directory of root (changing it would open it to every user).
+ * of the data directory. Adds search permission only (o+x, g+x; never read, so nobody can list
+ * them) to parents we own, refuses the home directory of root (changing it would open it to every user).
  */
 export function prepareDataDirParents(dataDir: string): void {
   const abs = resolve(dataDir);
@@ -126,7 +126,7 @@ export function prepareDataDirParents(dataDir: string): void {
     if (st.uid !== userInfo().uid) {
       throw new Error(`PostgreSQL runs as the OS user "postgres", which cannot enter ${current}; make it searchable (chmod o+x) or choose another data directory`);
     }
-    chmodSync(current, st.mode | 0o055);
+    chmodSync(current, st.mode | 0o011);
   }
 }
 

@@ -1,6 +1,6 @@
 // Brings one local backend instance up in this process: PostgreSQL from the data directory, the
 // platform objects, pending migrations, the seed on first start, then the HTTP server.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   applyMigrations,
@@ -22,6 +22,7 @@ import {
   freePort,
   isPortFree,
   loadOrCreateSecrets,
+  preparePrivateDir,
   paths,
   projectAuthSettings,
   writeState,
@@ -57,7 +58,7 @@ export interface RunOptions {
 export async function runLocalBackend(options: RunOptions): Promise<LocalBackend> {
   const dir = path.resolve(options.dataDir);
   const files = paths(dir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  preparePrivateDir(dir);
   const other = backendPid(dir);
   if (other !== null && other !== process.pid) {
     throw new LocalStartError(`a local backend (pid ${other}) already runs from ${dir}`, 'run `session local status` or `session local stop`', 'already_running');

@@ -1,5 +1,7 @@
 // Attacks on the local backend that must fail, one describe per surface: the tokens it accepts, the roles
 // a token may act as, resumable uploads, the device page, and files on disk.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../src/local/jwt.js';
 import { startTestBackend, type SignedInUser, type TestBackend } from '../support/backend.js';
@@ -136,5 +138,11 @@ describe('the device page', () => {
       expect(res.status, path).toBe(404);
       expect(await res.text(), path).not.toContain('"dependencies"');
     }
+  });
+});
+
+describe('files on disk', () => {
+  it('the storage folder is private to the backend user', async () => {
+    expect((await stat(join(backend.dataDir, 'storage'))).mode & 0o777).toBe(0o700);
   });
 });

@@ -31,6 +31,8 @@ describe('postgres lifecycle', () => {
     chmodSync(parent, 0o700);
     prepareDataDirParents(join(parent, 'data'));
     expect(statSync(parent).mode & 0o011).toBe(0o011);
+    // Search only: nobody else may list what the data directory holds (secrets, private videos).
+    expect(statSync(parent).mode & 0o044).toBe(0);
   });
 
   it.runIf(isRoot)("refuses a data directory under root's home", () => {

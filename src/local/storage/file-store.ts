@@ -5,7 +5,7 @@
 // Writes are atomic for readers: a file appears under its final name only by rename(2) on the same file system.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,10 @@ export class ObjectFileStore {
   }
 
   async init(): Promise<void> {
+    // Private videos: only the backend's own user may list or read them (as root the data directory
+    // above stays searchable for PostgreSQL's OS user, so this folder must close itself).
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await chmod(this.root, 0o700);
     await Promise.all([this.objectsDir, this.tmpDir, this.tusDir].map((dir) => mkdir(dir, { recursive: true })));
     // Bodies cut off by a crash are never referenced by a row: clear them.
     await rm(this.tmpDir, { recursive: true, force: true });

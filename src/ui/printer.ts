@@ -90,11 +90,27 @@ export async function render(io: IO, view: View): Promise<void> {
 
 export function cellText(cell: Cell, human: boolean): string {
   if (cell === null || cell === undefined) return human ? '-' : '';
-  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'string') return visibleControls(cell);
   if (typeof cell === 'number' || typeof cell === 'boolean') return String(cell);
   if ('time' in cell) return cell.time === null ? (human ? '-' : '') : human ? formatRelative(cell.time) : cell.time;
   if ('bytes' in cell) return human ? formatBytes(cell.bytes) : cell.bytes === null ? '' : String(cell.bytes);
   return human ? cell.id.slice(0, 8) : cell.id;
+}
+
+/**
+ * Cells hold names other people chose (an operator lists every author's sessions): a name carrying ESC or
+ * another control character could drive the reader's terminal (move the cursor over other rows, set the
+ * title, write the clipboard with OSC 52). Control characters are shown in caret notation (`^[`), C1 ones as
+ * `<U+009B>`; tab and newline stay (the table wraps, tab-separated output turns them into spaces).
+ */
+export function visibleControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return `^${String.fromCharCode(code + 0x40)}`;
+    if (code === 0x7f) return '^?';
+    return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
+  });
 }
 
 function sanitizeTsv(text: string): string {

@@ -108,4 +108,17 @@ describe('render', () => {
     await render(noColour.io, view());
     expect(noColour.stdout.text).not.toMatch(ANSI);
   });
+
+  it('shows control characters in names instead of sending them to the terminal', async () => {
+    // A name another author chose, as an operator's `session ls --everyone` would print it.
+    const hostile = [{ id: '3f2a9c10-0000-4000-8000-000000000001', name: 'a\u001b[2J\u001b]52;c;aGk=\u0007b\rc\u009bd\u007f', size: 1, updated: '2026-01-02T03:04:05Z' }];
+    for (const tty of [true, false]) {
+      const { io, stdout } = fakeIO({ tty, env: { NO_COLOR: '1' } });
+      await render(io, table(hostile, columns, null));
+      await render(io, record([['name', hostile[0]!.name]], null));
+      // eslint-disable-next-line no-control-regex
+      expect(stdout.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      expect(stdout.text).toContain('a^[[2J^[]52;c;aGk=^Gb^Mc<U+009B>d^?');
+    }
+  });
 });

@@ -183,11 +183,20 @@ export async function requestDeviceCode(target: AuthTarget, clientName: string):
   const { status, data } = await call(target, '/functions/v1/device-auth/code', { method: 'POST', body: { client_name: clientName } });
   const body = (data ?? {}) as Partial<DeviceCode>;
   if (status === 200 && typeof body.device_code === 'string' && typeof body.user_code === 'string' && typeof body.verification_uri === 'string') {
+    const verificationUri = webUrl(body.verification_uri);
+    const complete = typeof body.verification_uri_complete === 'string' ? webUrl(body.verification_uri_complete) : verificationUri;
+    if (!verificationUri || !complete || !/^[\x21-\x7e]{1,32}$/.test(body.user_code)) {
+      throw new CliError('the server answered with an unusable login code or page address', {
+        code: 'bad_device_code',
+        hint: 'check SUPABASE_URL: it should be your Supabase project',
+        exitCode: ExitCode.failure,
+      });
+    }
     return {
       device_code: body.device_code,
       user_code: body.user_code,
-      verification_uri: body.verification_uri,
-      verification_uri_complete: body.verification_uri_complete ?? body.verification_uri,
+      verification_uri: verificationUri,
+      verification_uri_complete: complete,
       expires_in: typeof body.expires_in === 'number' ? body.expires_in : 900,
       interval: typeof body.interval === 'number' && body.interval > 0 ? body.interval : 5,
     };
@@ -200,6 +209,23 @@ export async function requestDeviceCode(target: AuthTarget, clientName: string):
     });
   }
   throw serverFailure('could not start the login', readAuthError(status, data));
+}
+
+/**
+ * The approval page's address as the CLI prints it and hands it to the browser opener: an http(s) URL only,
+ * re-serialised (control characters, quotes and spaces come out percent-encoded) and with `|` and `^`
+ * encoded too, so neither a terminal nor `cmd /c start` (the Windows opener) reads anything in it as a
+ * command. A project server, or a .sessionrc pointing at someone else's, chooses this text. Null otherwise.
+ */
+export function webUrl(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  return url.href.replace(/[|^'`]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export async function pollDeviceToken(target: AuthTarget, deviceCode: string): Promise<DevicePoll> {

@@ -121,6 +121,34 @@ describe('resumable uploads', () => {
   });
 });
 
+describe('signed URLs', () => {
+  async function uploaded(): Promise<string> {
+    const video = await createUploadingVideo(alice.client, alice.id);
+    const { error } = await alice.client.storage.from('videos').upload(video.path, Buffer.from('bytes'), { contentType: 'video/mp4' });
+    expect(error).toBeNull();
+    return video.path;
+  }
+
+  it('a token opens only the object it was signed for, and nothing else signed with the secret opens one', async () => {
+    const first = await uploaded();
+    const second = await uploaded();
+    const { data } = await alice.client.storage.from('videos').createSignedUrl(first, 60);
+    const token = new URL(data!.signedUrl).searchParams.get('token')!;
+    const open = (path: string, t: string) => fetch(`${backend.url}/storage/v1/object/sign/videos/${path}?token=${encodeURIComponent(t)}`);
+
+    expect((await open(first, token)).status).toBe(200);
+    const other = await open(second, token);
+    expect(await other.json()).toMatchObject({ statusCode: '400', error: 'InvalidSignature' });
+    for (const t of [alice.session.access_token, backend.serviceRoleKey, signJwt({ url: `videos/${second}` }, backend.jwtSecret)]) {
+      const res = await open(second, t);
+      expect(res.status).toBe(400);
+      await res.arrayBuffer();
+    }
+    const expired = signJwt({ url: `videos/${first}`, iat: now() - 120, exp: now() - 60 }, backend.jwtSecret);
+    expect(await (await open(first, expired)).json()).toMatchObject({ error: 'InvalidJWT' });
+  });
+});
+
 describe('the device page', () => {
   it('may not be framed by another site', async () => {
     for (const path of ['/device/', '/device/device.js', '/device/config.js']) {

@@ -72,6 +72,33 @@ describe('JWT role and expiry', () => {
   });
 });
 
+describe('REST identifiers and schemas', () => {
+  it('names from the query string and headers stay identifiers; nothing outside public is reachable', async () => {
+    const token = alice.session.access_token;
+    const attempts: Array<[string, Record<string, string>?]> = [
+      [`/rest/v1/sessions?select=${encodeURIComponent('id,"x"" from pg_authid --"')}`],
+      [`/rest/v1/sessions?select=${encodeURIComponent('id::text from pg_authid t0 --')}`],
+      [`/rest/v1/sessions?order=${encodeURIComponent('id;select 1')}`],
+      [`/rest/v1/sessions?order=${encodeURIComponent('"id"" desc, (select 1)--"')}`],
+      [`/rest/v1/sessions?${encodeURIComponent('id" = id or true --')}=eq.1`],
+      [`/rest/v1/sessions?select=${encodeURIComponent("name->>x' or 1=1--")}`],
+      [`/rest/v1/sessions?select=${encodeURIComponent('*,users(*)')}`],
+      ['/rest/v1/users', { 'accept-profile': 'auth' }],
+      ['/rest/v1/objects', { 'accept-profile': 'storage' }],
+      ['/rest/v1/codes', { 'accept-profile': 'device_auth' }],
+      ['/rest/v1/rpc/set_config?setting_name=role&new_value=service_role&is_local=true'],
+      [`/rest/v1/rpc/${encodeURIComponent('pg_catalog.set_config')}?setting_name=role&new_value=service_role&is_local=true`],
+    ];
+    for (const [path, headers] of attempts) {
+      const res = await call(path, token, { headers });
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      await res.arrayBuffer();
+    }
+    const write = await call('/rest/v1/users', token, { method: 'POST', headers: { 'content-profile': 'auth', 'content-type': 'application/json' }, body: '{}' });
+    expect(write.status).toBe(406);
+  });
+});
+
 describe('resumable uploads', () => {
   const meta = (pairs: Record<string, string>) =>
     Object.entries(pairs)

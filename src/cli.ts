@@ -4,7 +4,12 @@ import { registerCommands } from './commands/index.js';
 
 declare const __VERSION__: string | undefined;
 
-/** The command tree. Command modules declare flags only; heavy libraries load inside `run`. */
+/**
+ * The command tree. `commands/index.ts` and each noun's `index.ts` declare the commands (arguments,
+ * flags, help) with no value imports beyond `commands/runner.ts`, `core/errors.ts` and
+ * `core/constants.ts`; an action imports its command module (`run`) when it runs. So `--help`
+ * loads commander and these definitions only.
+ */
 export function buildProgram(version = 'dev'): Command {
   const program = new Command('session')
     .description('Build educational sessions (ordered modules of videos) in a Supabase project.')

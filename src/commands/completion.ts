@@ -1,11 +1,10 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../core/context.js';
 import { message, none, type View } from '../ui/printer.js';
-import { action, examples } from './runner.js';
 import { usageError } from '../core/errors.js';
 import { listSessions } from '../core/content.js';
+import { SHELLS } from '../core/constants.js';
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** What a shell needs to know about one command path (`""`, `"module"`, `"module add"`). */
@@ -21,28 +20,6 @@ export interface CompletionSpec {
   nodes: CompletionNode[];
   /** Flags whose next word is their value, so it is not counted as an argument. */
   valueFlags: string[];
-}
-
-export function define(program: Command): void {
-  program
-    .command('completion')
-    .description('Print a shell completion script')
-    .argument('[shell]', SHELLS.join(', '))
-    .addHelpText(
-      'after',
-      examples([
-        "session completion bash > ~/.local/share/bash-completion/completions/session",
-        "session completion zsh > \"${fpath[1]}/_session\"",
-        'session completion fish > ~/.config/fish/completions/session.fish',
-      ]),
-    )
-    .action(action((ctx, shell: string | undefined) => run({ shell, program }, ctx)));
-
-  // Called by the scripts on <TAB>: prints ids and names, and nothing at all on any error.
-  program
-    .command('__complete', { hidden: true })
-    .argument('<what>')
-    .action(action((ctx, what: string) => completeValues(what, ctx)));
 }
 
 export async function run(opts: { shell?: string | undefined; program: Command }, _ctx: Context): Promise<View> {

@@ -4,7 +4,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Command } from 'commander';
 import type { Context } from '../core/context.js';
 import type { Api } from '../core/api.js';
 import type { SessionTree, TreeVideo } from '../core/content.js';
@@ -12,7 +11,6 @@ import { CliError, ExitCode } from '../core/errors.js';
 import { formatFor, serializeManifest, type ManifestDocument } from '../core/manifest.js';
 import { message, none, record, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
-import { action, examples } from './runner.js';
 
 export interface ExportOptions {
   session: string;
@@ -20,29 +18,6 @@ export interface ExportOptions {
   output?: string | undefined;
   /** Folder the video files are downloaded into. */
   withFiles?: string | undefined;
-}
-
-export function define(program: Command): Command {
-  return program
-    .command('export')
-    .description('Write a session as the manifest `session import` reads, optionally with its video files')
-    .argument('<session>', 'session id, id prefix, name or key')
-    .option('-o, --output <file>', 'write the manifest to this file (.json: JSON, otherwise YAML); default: stdout')
-    .option('--with-files <dir>', 'download the videos into this folder, at the paths the manifest names')
-    .addHelpText(
-      'after',
-      `
-Paths in the manifest are relative to the manifest's folder (the working
-folder when it goes to stdout), so exporting with --with-files and importing
-the manifest elsewhere (another account, another project) rebuilds the same
-tree. Videos whose upload never finished are left out, with a warning.
-${examples([
-  'session export sql-101 > course.yaml',
-  'session export sql-101 -o backup/course.yaml --with-files backup',
-  'session export 3f2a -o course.json',
-])}`,
-    )
-    .action(action((ctx, session: string, opts: { output?: string; withFiles?: string }) => run({ session, output: opts.output, withFiles: opts.withFiles }, ctx)));
 }
 
 /** One video of the export, and where its file goes (absolute) and how the manifest names it. */

@@ -1,9 +1,7 @@
-import type { Command } from 'commander';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Context } from '../core/context.js';
 import type { Api } from '../core/api.js';
 import { message, none, type View } from '../ui/printer.js';
-import { action, examples } from './runner.js';
 import { assertCanConfirm, confirmOrYes } from '../ui/prompt.js';
 import { normalizePaths, purgeDeletedObjects, STORAGE_REMOVE_BATCH } from '../core/content.js';
 import { CliError, ExitCode } from '../core/errors.js';
@@ -31,21 +29,6 @@ export interface GcResult {
   stale_uploads_removed: number;
   deleted_users: { users: number; queued_removed: number; objects_removed: number } | null;
   storage_error: string | null;
-}
-
-export function define(program: Command): Command {
-  return program
-    .command('gc')
-    .description('Remove the files of deleted videos, files no video points to, and uploads left unfinished for a day')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText(
-      'after',
-      `
-With SUPABASE_SERVICE_ROLE_KEY set it also removes what deleted users left behind
-(their queued paths and their folders in the bucket).
-${examples(['session gc', 'session gc --yes --json', 'SUPABASE_SERVICE_ROLE_KEY=... session gc --yes'])}`,
-    )
-    .action(action((ctx, opts: { yes?: boolean }) => run({ yes: opts.yes }, ctx)));
 }
 
 export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Promise<View> {

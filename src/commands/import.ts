@@ -1,20 +1,17 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import type { Command } from 'commander';
 import type { Context } from '../core/context.js';
 import type { Api } from '../core/api.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { ManifestError, serializeManifest, toDocument, type Manifest, type ManifestIssue, type ManifestVideo } from '../core/manifest.js';
 import { hasChanges, planImport, writesRows, type DesiredSession, type Plan, type PlanAction } from '../core/plan.js';
 import type { SessionTree } from '../core/content.js';
-import { DEFAULT_CONCURRENCY, exitCodeFor, type UploadInput, type UploadReport } from '../core/upload/queue.js';
+import { exitCodeFor, type UploadInput, type UploadReport } from '../core/upload/queue.js';
 import type { UploadLimits } from '../core/upload/checks.js';
 import type { HashCache } from '../core/upload/hash-cache.js';
 import { message, none, render, table, type Column, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
-import { action, examples } from './runner.js';
-import { parseConcurrency } from './video/upload.js';
 import { confirmOrYes } from '../ui/prompt.js';
 
 export interface ImportOptions {
@@ -24,48 +21,6 @@ export interface ImportOptions {
   printManifest: boolean;
   concurrency: number;
   yes: boolean;
-}
-
-export function define(program: Command): Command {
-  return program
-    .command('import')
-    .description('Create or update whole sessions from a course folder or a manifest (plan, then apply)')
-    .argument('<folder-or-manifest>', 'a course folder (01-intro/, 02-setup/ …) or a manifest (.yaml, .yml or .json)')
-    .option('--dry-run', 'print the plan and stop; nothing is written')
-    .option('--prune', 'delete modules and videos the manifest does not list')
-    .option('--print-manifest', 'print the manifest a folder implies (or a manifest, normalised) and stop')
-    .option('-c, --concurrency <n>', `files uploaded at once (default ${DEFAULT_CONCURRENCY})`, parseConcurrency)
-    .option('-y, --yes', 'do not ask before --prune deletes anything')
-    .addHelpText(
-      'after',
-      `
-The plan lists what changes (--json lists every row): create, update, move,
-delete (only with --prune) for sessions, modules and videos, matched by key.
-Rows are written in one transaction; then the files are uploaded. Unchanged
-files (same sha256) are never sent again, and a re-run finishes uploads that
-failed or were interrupted.
-${examples([
-  'session import ./sql-101 --dry-run',
-  'session import ./sql-101 --print-manifest > course.yaml',
-  'session import course.yaml --prune --yes',
-  'session import course.json --json | jq .summary',
-])}`,
-    )
-    .action(
-      action((ctx, source: string, opts: { dryRun?: boolean; prune?: boolean; printManifest?: boolean; concurrency?: number; yes?: boolean }) =>
-        run(
-          {
-            source,
-            dryRun: opts.dryRun === true,
-            prune: opts.prune === true,
-            printManifest: opts.printManifest === true,
-            concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
-            yes: opts.yes === true,
-          },
-          ctx,
-        ),
-      ),
-    );
 }
 
 /** What `import --json` prints: the plan, and once applied what the database did and the upload report. */

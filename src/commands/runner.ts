@@ -1,12 +1,14 @@
+// Helpers of the command tree, loaded with it for `--help`: no value imports beyond errors. The
+// IO (chalk), the context and the printer load when a command runs.
 import type { Command } from 'commander';
-import { IO } from '../ui/io.js';
-import { createContext, type Context, type GlobalOptions } from '../core/context.js';
+import type { Context, GlobalOptions } from '../core/context.js';
 import type { View } from '../ui/printer.js';
 import { usageError } from '../core/errors.js';
 
 /** Builds the context from the global flags of the command being run. */
-export function contextFor(cmd: Command): Context {
+export async function contextFor(cmd: Command): Promise<Context> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
+  const [{ IO }, { createContext }] = await Promise.all([import('../ui/io.js'), import('../core/context.js')]);
   const io = new IO({
     json: g.json === true,
     quiet: g.quiet === true,
@@ -26,7 +28,7 @@ export function action<Args extends unknown[]>(
 ): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
-    const ctx = contextFor(cmd);
+    const ctx = await contextFor(cmd);
     const view = await body(ctx, ...(args.slice(0, -1) as Args));
     const { render } = await import('../ui/printer.js');
     await render(ctx.io, view);
@@ -43,6 +45,17 @@ export function parsePosition(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || String(n) !== value.trim()) {
     throw usageError(`${flag} must be a whole number, got "${value}"`, `use ${flag} 1 for the first position`, 'invalid_position');
+  }
+  return n;
+}
+
+const MAX_CONCURRENCY = 16;
+
+/** `--concurrency` of `video upload` and `import`: files uploaded at once, 1..16. */
+export function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || String(n) !== value.trim() || n < 1 || n > MAX_CONCURRENCY) {
+    throw usageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${value}"`, 'use --concurrency 3', 'invalid_concurrency');
   }
   return n;
 }

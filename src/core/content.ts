@@ -8,6 +8,7 @@ import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError, usageError } from './errors.js';
 import { removeObjects, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
+import { SESSION_TYPES } from './constants.js';
 
 export interface SessionRow {
   id: string;
@@ -93,9 +94,7 @@ export interface StoragePurge {
   error: string | null;
 }
 
-/** The types the `sessions_session_type_check` constraint allows (the database stays the authority). */
-export const SESSION_TYPES = ['Linear Flow', 'Branching Flow', 'Self-Paced', 'Live Workshop', 'Assessment'] as const;
-export const DEFAULT_SESSION_TYPE = 'Linear Flow';
+export { SESSION_TYPES, DEFAULT_SESSION_TYPE } from './constants.js';
 
 /** Takes a type as people type it (`self-paced`, `linear flow`) and returns its stored spelling. */
 export function checkSessionType(type: string | undefined): string | undefined {

@@ -1,31 +1,12 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import type { AuthSession, AuthTarget } from '../../core/session-auth.js';
 import { authError, usageError } from '../../core/errors.js';
-import { action, examples } from '../runner.js';
 
 export interface LoginOptions {
   /** `--no-browser` sets it false. */
   browser: boolean;
   withPassword?: boolean;
-}
-
-export function define(program: Command): void {
-  program
-    .command('login')
-    .description('sign in: approve a one-time code in the browser (or --with-password)')
-    .option('--no-browser', 'print the approval URL; do not open a browser')
-    .option('--with-password', 'sign in with email and password (prompts, or reads SESSION_EMAIL and SESSION_PASSWORD)')
-    .addHelpText(
-      'after',
-      examples([
-        'session login',
-        'session login --no-browser                 # on a machine without a browser',
-        'SESSION_EMAIL=me@example.com SESSION_PASSWORD=… session login --with-password',
-      ]),
-    )
-    .action(action((ctx, opts: LoginOptions) => run(opts, ctx)));
 }
 
 export async function run(opts: LoginOptions, ctx: Context): Promise<View> {

@@ -1,15 +1,6 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { CliError } from '../../core/errors.js';
-import { action } from '../runner.js';
-
-export function define(program: Command): void {
-  program
-    .command('logout')
-    .description('revoke the session on the server, then delete the stored credentials')
-    .action(action((ctx) => run({}, ctx)));
-}
 
 export async function run(_opts: Record<string, never>, ctx: Context): Promise<View> {
   const { io } = ctx;

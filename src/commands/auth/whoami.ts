@@ -1,14 +1,5 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import { record, type View } from '../../ui/printer.js';
-import { action } from '../runner.js';
-
-export function define(program: Command): void {
-  program
-    .command('whoami')
-    .description('show the signed-in user (email and id), as the server sees the token')
-    .action(action((ctx) => run({}, ctx)));
-}
 
 export async function run(_opts: Record<string, never>, ctx: Context): Promise<View> {
   const config = await ctx.config();

@@ -1,27 +1,14 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { confirmOrYes, assertCanConfirm } from '../../ui/prompt.js';
 import { none } from '../../ui/printer.js';
-import { action, examples } from '../runner.js';
-import { DATA_DIR_HELP, dataDirOf, parsePort, type DataDirOption } from './shared.js';
+import { dataDirOf, parsePort, type DataDirOption } from './shared.js';
 import { run as start } from './start.js';
 import { stopInstance } from './stop.js';
 
 export interface ResetOptions extends DataDirOption {
   yes?: boolean | undefined;
   port?: string | undefined;
-}
-
-export function define(local: Command): Command {
-  return local
-    .command('reset')
-    .description('Wipe the local database and stored files, then start again: platform, every migration, seed (like `supabase db reset`)')
-    .option('-d, --data-dir <dir>', DATA_DIR_HELP)
-    .option('-p, --port <port>', 'API port (default: the port it ran on, else 54321)')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText('after', examples(['session local reset --yes']))
-    .action(action((ctx, opts: ResetOptions) => run(opts, ctx)));
 }
 
 export async function run(opts: ResetOptions, ctx: Context): Promise<View> {

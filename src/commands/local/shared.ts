@@ -9,8 +9,6 @@ export interface DataDirOption {
   dataDir?: string | undefined;
 }
 
-export const DATA_DIR_HELP = 'data directory (default: $SESSION_LOCAL_DIR, else $XDG_DATA_HOME/session/local; /var/tmp/session-local as root)';
-
 /** The data directory the command works on, absolute. */
 export async function dataDirOf(io: IO, opts: DataDirOption): Promise<string> {
   if (opts.dataDir !== undefined && opts.dataDir.trim() !== '') return path.resolve(opts.dataDir);

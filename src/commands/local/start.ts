@@ -1,10 +1,8 @@
 import path from 'node:path';
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import { CliError, ExitCode } from '../../core/errors.js';
 import { none, type View } from '../../ui/printer.js';
-import { action, examples } from '../runner.js';
-import { DATA_DIR_HELP, dataDirOf, parsePort, statusView, type DataDirOption } from './shared.js';
+import { dataDirOf, parsePort, statusView, type DataDirOption } from './shared.js';
 
 export interface StartOptions extends DataDirOption {
   port?: string | undefined;
@@ -13,17 +11,6 @@ export interface StartOptions extends DataDirOption {
 
 /** How long a detached start may take (first start initialises PostgreSQL and applies everything). */
 const START_TIMEOUT_MS = 180_000;
-
-export function define(local: Command): Command {
-  return local
-    .command('start')
-    .description('Start the local backend in the background (first start: PostgreSQL, migrations, seed)')
-    .option('-p, --port <port>', 'API port on 127.0.0.1 (PostgreSQL uses the next one when free)', '54321')
-    .option('-d, --data-dir <dir>', DATA_DIR_HELP)
-    .option('--foreground', 'run in this terminal until Ctrl-C instead of detaching')
-    .addHelpText('after', examples(['session local start', 'session local start --port 55321 --data-dir ./.local-backend', 'session local start --foreground']))
-    .action(action((ctx, opts: StartOptions) => run(opts, ctx)));
-}
 
 export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   const dir = await dataDirOf(ctx.io, opts);

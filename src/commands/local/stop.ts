@@ -1,16 +1,6 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import { message, type View } from '../../ui/printer.js';
-import { action } from '../runner.js';
-import { DATA_DIR_HELP, dataDirOf, type DataDirOption } from './shared.js';
-
-export function define(local: Command): Command {
-  return local
-    .command('stop')
-    .description('Stop the local backend and its PostgreSQL (the data is kept)')
-    .option('-d, --data-dir <dir>', DATA_DIR_HELP)
-    .action(action((ctx, opts: DataDirOption) => run(opts, ctx)));
-}
+import { dataDirOf, type DataDirOption } from './shared.js';
 
 export async function run(opts: DataDirOption, ctx: Context): Promise<View> {
   const dir = await dataDirOf(ctx.io, opts);

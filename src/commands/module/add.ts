@@ -1,7 +1,5 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
-import { action, examples, parsePosition } from '../runner.js';
 import { askText } from '../../ui/prompt.js';
 import { checkKey, checkName, nameProblem } from '../../core/names.js';
 import { checkRef } from '../../core/refs.js';
@@ -15,18 +13,6 @@ export interface AddOptions {
   name?: string | undefined;
   at?: number | undefined;
   key?: string | undefined;
-}
-
-export function define(parent: Command): Command {
-  return parent
-    .command('add')
-    .description('Add a module to a session: at the end, or at a position')
-    .argument('[session]', 'session id, id prefix, name or key')
-    .argument('[name]', 'the module name')
-    .option('--at <position>', 'insert at this position (1 is first); default: last', (v) => parsePosition(v, '--at'))
-    .option('-k, --key <key>', 'a stable key for imports, unique in the session')
-    .addHelpText('after', examples(['session module add "Intro to SQL" "Setup"', 'session module add intro-sql "Welcome" --at 1', 'session module add 3f2a "Joins" --json']))
-    .action(action((ctx, session: string | undefined, name: string | undefined, opts: Omit<AddOptions, 'session' | 'name'>) => run({ ...opts, session, name }, ctx)));
 }
 
 export async function run(opts: AddOptions, ctx: Context): Promise<View> {

@@ -1,7 +1,5 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
-import { action, examples, parsePosition } from '../runner.js';
 import { askText } from '../../ui/prompt.js';
 import { checkRef, isUuid, matchRef } from '../../core/refs.js';
 import { checkPositive, moveSpecFrom, targetIndex } from '../../core/positions.js';
@@ -17,25 +15,6 @@ export interface MoveOptions {
   after?: string | undefined;
   first?: boolean | undefined;
   last?: boolean | undefined;
-}
-
-export function define(parent: Command): Command {
-  return parent
-    .command('move')
-    .alias('mv')
-    .description('Move a module within its session, in one atomic step')
-    .argument('[session]', 'session id, id prefix, name or key')
-    .argument('[module]', 'module id, id prefix, or its name in that session')
-    .option('--to <position>', 'to this position (1 is first)', (v) => parsePosition(v, '--to'))
-    .option('--before <module>', 'just before this module')
-    .option('--after <module>', 'just after this module')
-    .option('--first', 'to the first position')
-    .option('--last', 'to the last position')
-    .addHelpText(
-      'after',
-      examples(['session module move "Intro to SQL" Setup --first', 'session module move intro-sql 9c1e --to 3', 'session module move intro-sql Joins --after Filtering']),
-    )
-    .action(action((ctx, session: string | undefined, module: string | undefined, opts: Omit<MoveOptions, 'session' | 'module'>) => run({ ...opts, session, module }, ctx)));
 }
 
 export async function run(opts: MoveOptions, ctx: Context): Promise<View> {

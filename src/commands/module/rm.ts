@@ -1,22 +1,9 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import { none, type View } from '../../ui/printer.js';
-import { action, examples } from '../runner.js';
 import { askText, assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
 import { checkRef } from '../../core/refs.js';
 import { purgeDeletedObjects, removeModule, resolveRef } from '../../core/content.js';
 import { doneView, label, warnPurge } from '../session/views.js';
-
-export function define(parent: Command): Command {
-  return parent
-    .command('rm')
-    .alias('delete')
-    .description('Delete a module with its videos; the modules after it move up')
-    .argument('[module]', 'module id or id prefix (see `session module ls <session>`)')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText('after', examples(['session module rm 9c1e', 'session module rm 9c1e --yes --json']))
-    .action(action((ctx, module: string | undefined, opts: { yes?: boolean }) => run({ module, yes: opts.yes }, ctx)));
-}
 
 export async function run(opts: { module?: string | undefined; yes?: boolean | undefined }, ctx: Context): Promise<View> {
   const ref = checkRef('module', opts.module ?? (await askText(ctx.io, { message: 'Module id to delete', flag: '<module>' })));

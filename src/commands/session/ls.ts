@@ -1,9 +1,8 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import { table, type Column, type View } from '../../ui/printer.js';
-import { action, examples } from '../runner.js';
 import { usageError } from '../../core/errors.js';
 import { listAllSessions, listSessions, type SessionSummary } from '../../core/content.js';
+import { MAX_PAGE } from '../../core/constants.js';
 
 export interface ListOptions {
   limit?: string | undefined;
@@ -11,25 +10,6 @@ export interface ListOptions {
   allPages?: boolean | undefined;
   everyone?: boolean | undefined;
   owner?: string | undefined;
-}
-
-export const MAX_PAGE = 1000;
-
-export function define(program: Command): Command {
-  return program
-    .command('ls')
-    .alias('list')
-    .description('List your sessions, most recently updated first')
-    .option('-L, --limit <n>', `sessions per page, 1..${MAX_PAGE}`, '50')
-    .option('--after <cursor>', 'start after this cursor (from the previous page)')
-    .option('--all-pages', 'fetch every page')
-    .option('--everyone', "operators: every author's sessions (read-only)")
-    .option('--owner <email>', "operators: one author's sessions (read-only)")
-    .addHelpText(
-      'after',
-      examples(['session ls', 'sessions ls --all-pages --json | jq ".sessions[].name"', 'session ls --limit 10 --after "$(session ls --json | jq -r .next_cursor)"', 'sessions ls --everyone']),
-    )
-    .action(action((ctx, opts: ListOptions) => run(opts, ctx)));
 }
 
 export function parseLimit(value: string | undefined): number {

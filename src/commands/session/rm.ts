@@ -1,22 +1,9 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import { none, type View } from '../../ui/printer.js';
-import { action, examples } from '../runner.js';
 import { askText, assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
 import { checkRef } from '../../core/refs.js';
 import { deleteSession, purgeDeletedObjects, resolveRef } from '../../core/content.js';
 import { doneView, label, warnPurge } from './views.js';
-
-export function define(program: Command): Command {
-  return program
-    .command('rm')
-    .alias('delete')
-    .description('Delete a session with its modules, videos and video files')
-    .argument('[session]', 'session id, id prefix, name or key')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText('after', examples(['session rm "Intro to SQL"', 'session rm 3f2a --yes']))
-    .action(action((ctx, session: string | undefined, opts: { yes?: boolean }) => run({ session, yes: opts.yes }, ctx)));
-}
 
 export async function run(opts: { session?: string | undefined; yes?: boolean | undefined }, ctx: Context): Promise<View> {
   const ref = checkRef('session', opts.session ?? (await askText(ctx.io, { message: 'Session to delete (id, name or key)', flag: '<session>' })));

@@ -1,7 +1,5 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import { table, type Column, type View } from '../../ui/printer.js';
-import { action, examples } from '../runner.js';
 import { askText } from '../../ui/prompt.js';
 import { resolveRef, sessionTree, type SessionTree } from '../../core/content.js';
 import { formatBytes, shortId } from '../../ui/format.js';
@@ -14,15 +12,6 @@ export interface TreeLine {
   name: string;
   bytes: number | null;
   status: string | null;
-}
-
-export function define(program: Command): Command {
-  return program
-    .command('show')
-    .description('Show a session: its modules in order, with their videos in order')
-    .argument('[session]', 'session id, id prefix, name or key')
-    .addHelpText('after', examples(['session show "Intro to SQL"', 'session show 3f2a --json | jq ".modules[].name"']))
-    .action(action((ctx, session: string | undefined) => run({ session }, ctx)));
 }
 
 export async function run(opts: { session?: string | undefined }, ctx: Context): Promise<View> {

@@ -1,16 +1,78 @@
 import type { Command } from 'commander';
-import { define as defineUpload } from './upload.js';
-import { define as defineList } from './ls.js';
-import { define as defineMove } from './move.js';
-import { define as defineRemove } from './rm.js';
-import { define as defineUrl } from './url.js';
+import { action, contextFor, examples, parseConcurrency, parsePosition } from '../runner.js';
+import { usageError } from '../../core/errors.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_EXPIRES } from '../../core/constants.js';
+
+/** Storage signs for up to a year; longer is almost surely a mistake. */
+const MAX_EXPIRES = 365 * 24 * 3600;
 
 /** `session video upload|ls|move|rm|url`. */
 export function registerVideoCommands(program: Command): void {
   const video = program.command('video').description('Upload, list, reorder, delete and share the videos of a module');
-  defineUpload(video);
-  defineList(video);
-  defineMove(video);
-  defineRemove(video);
-  defineUrl(video);
+
+  video
+    .command('upload')
+    .description('Upload video files into a module: checked first, resumable, several at once')
+    .argument('<module>', 'module id or id prefix (4+ characters)')
+    .argument('<file...>', 'video files (mp4, mov, webm, mkv, m4v, avi)')
+    .option('-c, --concurrency <n>', `files uploaded at once (default ${DEFAULT_CONCURRENCY})`, parseConcurrency)
+    .addHelpText(
+      'after',
+      `
+Each file is checked before any byte is sent (exists, size, type by extension and
+by content). A file already uploaded to the module with the same bytes is reported
+"unchanged" and not sent again. Interrupted uploads (Ctrl-C, a lost connection, a
+killed process) resume where they stopped when the same command runs again.
+Exit 6 when some files failed or were refused (the report says which), 130 on Ctrl-C.
+${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video upload 9c1e lectures/*.mp4 --concurrency 4', 'session video upload 9c1e big.mkv --json | jq ".files[] | select(.status == \\"failed\\")"'])}`,
+    )
+    .action(async (module: string, files: string[], opts: { concurrency?: number }, cmd: Command) => {
+      const [ctx, { run }] = await Promise.all([contextFor(cmd), import('./upload.js')]);
+      const { view, error } = await run({ module, files, concurrency: opts.concurrency }, ctx);
+      const { render } = await import('../../ui/printer.js');
+      await render(ctx.io, view);
+      if (error) throw error;
+    });
+
+  video
+    .command('ls')
+    .alias('list')
+    .description("List a module's videos in order: position, id, file name, size, status")
+    .argument('<module>', 'module id or id prefix (4+ characters)')
+    .addHelpText('after', examples(['session video ls 9c1e', 'session video ls 9c1e --json | jq -r ".[] | select(.status == \\"uploading\\") | .file_name"']))
+    .action(action(async (ctx, module: string) => (await import('./ls.js')).run({ module }, ctx)));
+
+  video
+    .command('move')
+    .alias('mv')
+    .description('Move a video within its module, in one atomic step')
+    .argument('<video>', 'video id or id prefix (4+ characters)')
+    .requiredOption('--to <position>', 'to this position (1 is first)', (v) => parsePosition(v, '--to'))
+    .addHelpText('after', examples(['session video move 7d3a --to 1', 'session video move 7d3a --to 3 --json']))
+    .action(action(async (ctx, videoRef: string, opts: { to: number }) => (await import('./move.js')).run({ video: videoRef, to: opts.to }, ctx)));
+
+  video
+    .command('rm')
+    .alias('delete')
+    .description('Delete a video and its file; the videos after it move up')
+    .argument('<video>', 'video id or id prefix (4+ characters)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addHelpText('after', examples(['session video rm 7d3a', 'session video rm 7d3a0c2e --yes']))
+    .action(action(async (ctx, videoRef: string, opts: { yes?: boolean }) => (await import('./rm.js')).run({ video: videoRef, yes: opts.yes }, ctx)));
+
+  video
+    .command('url')
+    .description('Print a signed URL that downloads the video without signing in')
+    .argument('<video>', 'video id or id prefix (4+ characters)')
+    .option('--expires <seconds>', `how long the URL works (default ${DEFAULT_EXPIRES})`, parseExpires)
+    .addHelpText('after', examples(['session video url 7d3a', 'curl -o clip.mp4 "$(session video url 7d3a --expires 600)"']))
+    .action(action(async (ctx, videoRef: string, opts: { expires?: number }) => (await import('./url.js')).run({ video: videoRef, expires: opts.expires }, ctx)));
+}
+
+export function parseExpires(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || String(n) !== value.trim() || n < 1 || n > MAX_EXPIRES) {
+    throw usageError(`--expires must be a whole number of seconds from 1 to ${MAX_EXPIRES}, got "${value}"`, 'use --expires 3600 for an hour', 'invalid_expires');
+  }
+  return n;
 }

@@ -1,21 +1,9 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
-import { action, examples } from '../runner.js';
 import { checkRef, isUuid } from '../../core/refs.js';
 import { resolveRef } from '../../core/content.js';
 import { listVideos } from '../../core/videos.js';
 import { videoTable } from './views.js';
-
-export function define(parent: Command): Command {
-  return parent
-    .command('ls')
-    .alias('list')
-    .description("List a module's videos in order: position, id, file name, size, status")
-    .argument('<module>', 'module id or id prefix (4+ characters)')
-    .addHelpText('after', examples(['session video ls 9c1e', 'session video ls 9c1e --json | jq -r ".[] | select(.status == \\"uploading\\") | .file_name"']))
-    .action(action((ctx, module: string) => run({ module }, ctx)));
-}
 
 export async function run(opts: { module: string }, ctx: Context): Promise<View> {
   const ref = checkRef('module', opts.module);

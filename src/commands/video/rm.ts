@@ -1,24 +1,11 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { message, none } from '../../ui/printer.js';
-import { action, examples } from '../runner.js';
 import { assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
 import { checkRef } from '../../core/refs.js';
 import { purgeDeletedObjects, resolveRef } from '../../core/content.js';
 import { removeVideo } from '../../core/videos.js';
 import { shortId } from '../../ui/format.js';
-
-export function define(parent: Command): Command {
-  return parent
-    .command('rm')
-    .alias('delete')
-    .description('Delete a video and its file; the videos after it move up')
-    .argument('<video>', 'video id or id prefix (4+ characters)')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText('after', examples(['session video rm 7d3a', 'session video rm 7d3a0c2e --yes']))
-    .action(action((ctx, video: string, opts: { yes?: boolean }) => run({ video, yes: opts.yes }, ctx)));
-}
 
 export async function run(opts: { video: string; yes?: boolean | undefined }, ctx: Context): Promise<View> {
   const ref = checkRef('video', opts.video);

@@ -1,52 +1,16 @@
-import type { Command } from 'commander';
 import type { Context } from '../../core/context.js';
-import { render, type View } from '../../ui/printer.js';
-import { contextFor, examples } from '../runner.js';
+import type { View } from '../../ui/printer.js';
 import { checkRef } from '../../core/refs.js';
 import { resolveRef } from '../../core/content.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
-import { DEFAULT_CONCURRENCY, exitCodeFor, type UploadReport } from '../../core/upload/queue.js';
+import { exitCodeFor, type UploadReport } from '../../core/upload/queue.js';
+import { DEFAULT_CONCURRENCY } from '../../core/constants.js';
 import { uploadReportView } from './views.js';
-
-const MAX_CONCURRENCY = 16;
 
 export interface UploadOptions {
   module: string;
   files: string[];
   concurrency?: number | undefined;
-}
-
-export function define(parent: Command): Command {
-  return parent
-    .command('upload')
-    .description('Upload video files into a module: checked first, resumable, several at once')
-    .argument('<module>', 'module id or id prefix (4+ characters)')
-    .argument('<file...>', 'video files (mp4, mov, webm, mkv, m4v, avi)')
-    .option('-c, --concurrency <n>', `files uploaded at once (default ${DEFAULT_CONCURRENCY})`, parseConcurrency)
-    .addHelpText(
-      'after',
-      `
-Each file is checked before any byte is sent (exists, size, type by extension and
-by content). A file already uploaded to the module with the same bytes is reported
-"unchanged" and not sent again. Interrupted uploads (Ctrl-C, a lost connection, a
-killed process) resume where they stopped when the same command runs again.
-Exit 6 when some files failed or were refused (the report says which), 130 on Ctrl-C.
-${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video upload 9c1e lectures/*.mp4 --concurrency 4', 'session video upload 9c1e big.mkv --json | jq ".files[] | select(.status == \\"failed\\")"'])}`,
-    )
-    .action(async (module: string, files: string[], opts: { concurrency?: number }, cmd: Command) => {
-      const ctx = contextFor(cmd);
-      const { view, error } = await run({ module, files, concurrency: opts.concurrency }, ctx);
-      await render(ctx.io, view);
-      if (error) throw error;
-    });
-}
-
-export function parseConcurrency(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || String(n) !== value.trim() || n < 1 || n > MAX_CONCURRENCY) {
-    throw usageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${value}"`, 'use --concurrency 3', 'invalid_concurrency');
-  }
-  return n;
 }
 
 /**

@@ -3,6 +3,7 @@ import { CliError, ExitCode, firstLine, type ExitCodeValue } from '../errors.js'
 import { checkFiles, type CheckedFile, type UploadLimits } from './checks.js';
 import { sha256File } from './hash.js';
 import type { HashCache } from './hash-cache.js';
+import { DEFAULT_CONCURRENCY } from '../constants.js';
 import { TransportError, type TransportJob, type UploadTransport } from './transport.js';
 
 /** A video row as far as uploading cares (what `begin_video` / `finish_video` return). */
@@ -84,8 +85,6 @@ export interface UploadQueueOptions {
   hashCache?: Pick<HashCache, 'get' | 'set'>;
   onEvent?: (event: UploadEvent) => void;
 }
-
-export const DEFAULT_CONCURRENCY = 3;
 
 /** Files hashed ahead of the uploads, so hashing overlaps sending. */
 const HASH_AHEAD = 2;

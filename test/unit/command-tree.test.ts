@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+
+// `--help` loads src/cli.ts and the command tree (src/commands/index.ts and each noun's index.ts)
+// with whatever they import as values; command modules load when their command runs. A value
+// import of anything else here puts it (and all it imports) in front of every `--help`.
+const src = path.resolve(import.meta.dirname, '../../src');
+const allowed: Record<string, string[]> = {
+  'cli.ts': ['commander', './core/errors.js', './commands/index.js'],
+  'commands/index.ts': ['./runner.js', '../core/constants.js', './auth/index.js', './session/index.js', './module/index.js', './video/index.js', './local/index.js'],
+  'commands/runner.ts': ['../core/errors.js'],
+  'core/errors.ts': [],
+  'core/constants.ts': [],
+};
+const nounAllowed = ['../runner.js', '../../core/errors.js', '../../core/constants.js'];
+
+/** Module specifiers of the static imports and re-exports that bring values (not `import type`). */
+function valueImports(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/^(import|export)\s+(type\s+)?([^'";]*?)\s*from\s+'([^']+)';?$/gm)) {
+    if (m[2]) continue;
+    found.push(m[4]!);
+  }
+  for (const m of text.matchAll(/^import\s+'([^']+)';?$/gm)) found.push(m[1]!);
+  return found;
+}
+
+describe('the command tree', () => {
+  it('imports values only from commander, the runner, errors and constants', async () => {
+    const files = { ...allowed };
+    for (const noun of await readdir(path.join(src, 'commands'), { withFileTypes: true })) {
+      if (noun.isDirectory()) files[`commands/${noun.name}/index.ts`] = nounAllowed;
+    }
+    for (const [file, ok] of Object.entries(files)) {
+      const imports = valueImports(await readFile(path.join(src, file), 'utf8'));
+      expect({ file, imports: imports.filter((i) => !ok.includes(i)) }).toEqual({ file, imports: [] });
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, ExitCode, toCliError } from './core/errors.js';
+import { maskSecrets } from './ui/mask.js';
 import { registerCommands } from './commands/index.js';
 
 declare const __VERSION__: string | undefined;
@@ -90,10 +91,8 @@ export function reportError(err: unknown, opts: { json: boolean; debug: boolean;
     }
   }
   if (opts.json) text += `${JSON.stringify(cliErr.toJSON())}\n`;
-  process.stderr.write(opts.debug ? maskLate(text) : text);
+  // Tokens never reach a terminal or a CI log, whatever an error message carries.
+  process.stderr.write(maskSecrets(text));
   return cliErr.exitCode;
 }
 
-function maskLate(text: string): string {
-  return text.replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[jwt]');
-}

@@ -65,6 +65,20 @@ describe('reportError', () => {
     expect(err.text()).not.toContain(jwt);
   });
 
+  it('masks keys and tokens an error carries, with and without --debug', () => {
+    const secret = 'sb_secret_uFlf2296lg3bO1bElCAcWNOcWCIKYB';
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl';
+    for (const debug of [false, true]) {
+      vi.restoreAllMocks();
+      const err = captureStderr();
+      reportError(new Error(`request failed: apikey=${secret} refresh_token=abcdefgh123 ${jwt}`), { json: true, debug, noColor: true });
+      expect(err.text()).toContain('request failed');
+      expect(err.text()).not.toContain(secret);
+      expect(err.text()).not.toContain('abcdefgh123');
+      expect(err.text()).not.toContain(jwt);
+    }
+  });
+
   it('is plain when stderr is not a terminal', () => {
     const err = captureStderr();
     reportError(usageError('bad'), { json: false, debug: false, noColor: false });

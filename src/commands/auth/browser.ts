@@ -20,7 +20,8 @@ export function openBrowser(url: string, env: NodeJS.ProcessEnv, platform: NodeJ
   } else if (platform === 'darwin') {
     [command, args] = ['open', [url]];
   } else if (platform === 'win32') {
-    [command, args] = ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]];
+    // Not `cmd /c start`: cmd would read `&`, `|`, `^` and `%` in the URL as its own syntax.
+    [command, args] = ['rundll32', ['url.dll,FileProtocolHandler', url]];
   } else {
     [command, args] = ['xdg-open', [url]];
   }

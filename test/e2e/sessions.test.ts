@@ -3,7 +3,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execa } from 'execa';
 import { startTestBackend, type TestBackend } from '../support/backend.js';
@@ -237,7 +236,6 @@ describe('operators', () => {
 });
 
 describe('output for people and for pipes', () => {
-  const hasScript = spawnSync('sh', ['-c', 'command -v script']).status === 0;
   // eslint-disable-next-line no-control-regex
   const ANSI = /\u001b\[[0-9;]*m/;
 
@@ -268,7 +266,7 @@ describe('output for people and for pipes', () => {
     return String(res.stdout);
   };
 
-  it.runIf(hasScript)('a terminal gets a table with colour; NO_COLOR and --no-color turn the colour off', async () => {
+  it('a terminal gets a table with colour; NO_COLOR and --no-color turn the colour off', async () => {
     const coloured = await onTerminal(['ls'], { NO_COLOR: undefined });
     // eslint-disable-next-line no-control-regex
     expect(coloured.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/ID\s+NAME\s+TYPE/);

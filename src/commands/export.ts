@@ -211,7 +211,10 @@ async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: s
           continue;
         }
         await mkdir(path.dirname(dest), { recursive: true });
-        stats.bytes += await downloadOne(api, request, file.video, dest);
+        // Not `stats.bytes += await …`: that reads stats.bytes before the await, and the other
+        // workers' downloads that finish meanwhile would be lost from the total.
+        const bytes = await downloadOne(api, request, file.video, dest);
+        stats.bytes += bytes;
         stats.downloaded += 1;
         ctx.io.info(`${file.relativePath}: downloaded`);
       } catch (err) {

@@ -1,7 +1,7 @@
 // `session import` and `session export`, the built CLI run as a user would, against the local backend.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, type Result } from 'execa';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -378,8 +378,11 @@ describe('session export', () => {
     expect(imported.exitCode, String(imported.stderr)).toBe(0);
 
     const out = path.join(work, 'backup');
-    const exported = await cli(ada, ['export', 'export-source', '-o', path.join(out, 'course.yaml'), '--with-files', path.join(out, 'files')]);
+    const exported = await cli(ada, ['export', 'export-source', '-o', path.join(out, 'course.yaml'), '--with-files', path.join(out, 'files'), '--json']);
     expect(exported.exitCode, String(exported.stderr)).toBe(0);
+    // Downloaded three at a time: the byte count is every file's, not the last to finish.
+    const sizes = await Promise.all(Object.keys(hashes).map(async (f) => (await stat(path.join(source, f))).size));
+    expect(json<{ files: { downloaded: number; bytes: number } }>(exported).files).toMatchObject({ downloaded: 4, bytes: sizes.reduce((a, b) => a + b, 0) });
     const manifest = await readFile(path.join(out, 'course.yaml'), 'utf8');
     expect(manifest).toContain('file: files/02-deep-dive/part 1.mp4');
 

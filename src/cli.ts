@@ -45,6 +45,23 @@ function applyToAll(cmd: Command, fn: (c: Command) => void): void {
   for (const sub of cmd.commands) applyToAll(sub, fn);
 }
 
+/**
+ * Commander's errors are thrown (not printed, no process.exit) for `reportError`, each carrying
+ * the path of the command that raised it (`session video upload`), so its hint can name that
+ * command's --help.
+ */
+export function throwParseErrors(program: Command): void {
+  applyToAll(program, (c) => {
+    const names: string[] = [];
+    for (let x: Command | null = c; x; x = x.parent) names.unshift(x.name());
+    const commandPath = names.join(' ');
+    c.exitOverride((err) => {
+      throw Object.assign(err, { commandPath });
+    });
+    c.configureOutput({ outputError: () => {} });
+  });
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
   const version = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
   const program = buildProgram(version);
@@ -57,10 +74,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       throw err;
     });
   }
-  applyToAll(program, (c) => {
-    c.exitOverride();
-    c.configureOutput({ outputError: () => {} });
-  });
+  throwParseErrors(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -73,8 +87,11 @@ export function reportError(err: unknown, opts: { json: boolean; debug: boolean;
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     if (err.exitCode === 0) return 0;
-    const message = err.message.replace(/^error:\s*/, '');
-    err = new CliError(message, { code: 'usage', hint: 'see `session --help` or `session <command> --help`', exitCode: ExitCode.usage });
+    // One line: commander puts its suggestion on a line of its own.
+    const message = err.message.replace(/^error:\s*/, '').replace(/\s*\n\(Did you mean (.*)\?\)\s*$/, ' (did you mean $1?)');
+    const where = (err as { commandPath?: string }).commandPath;
+    const hint = where && where.includes(' ') ? `see \`${where} --help\`` : 'see `session --help` or `session <command> --help`';
+    err = new CliError(message, { code: 'usage', hint, exitCode: ExitCode.usage });
   }
   const cliErr = toCliError(err);
   const color = !opts.noColor && !process.env.NO_COLOR && Boolean(process.stderr.isTTY);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram, reportError } from '../../src/cli.js';
+import { buildProgram, reportError, throwParseErrors } from '../../src/cli.js';
 import { CliError } from '../../src/core/errors.js';
 import { parseLimit } from '../../src/commands/session/ls.js';
 
@@ -69,6 +69,30 @@ describe('bad input fails before any request', () => {
   it('an unknown flag is a usage error (exit 2)', async () => {
     const err = await parseError(['ls', '--nope']);
     expect(err.exitCode).toBe(2);
+  });
+
+  it("commander's errors are one line, with a hint naming the command's own --help", async () => {
+    const stderrOf = async (args: string[]): Promise<string> => {
+      const program = buildProgram('test');
+      throwParseErrors(program);
+      program.configureOutput({ writeOut: () => {}, writeErr: () => {} });
+      let text = '';
+      try {
+        await program.parseAsync(['node', 'session', ...args]);
+      } catch (err) {
+        vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+          text += String(chunk);
+          return true;
+        });
+        expect(reportError(err, { json: false, debug: false, noColor: true })).toBe(2);
+        vi.restoreAllMocks();
+      }
+      return text;
+    };
+    expect(await stderrOf(['video', 'upload', '9c1e'])).toBe("error: missing required argument 'file'\nhint: see `session video upload --help`\n");
+    expect(await stderrOf(['module', 'ad'])).toBe("error: unknown command 'ad' (did you mean add?)\nhint: see `session module --help`\n");
+    expect(await stderrOf(['ls', '--jsn'])).toBe("error: unknown option '--jsn' (did you mean --json?)\nhint: see `session ls --help`\n");
+    expect(await stderrOf(['shwo'])).toBe("error: unknown command 'shwo' (did you mean show?)\nhint: see `session --help` or `session <command> --help`\n");
   });
 });
 

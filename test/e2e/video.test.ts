@@ -138,7 +138,7 @@ describe('video upload, ls, move, url, rm', () => {
     expectLine(/renamed\.mp4: not a video: its contents are not mp4/);
     expectLine(/empty\.mp4: empty file \(0 bytes\)$/);
     expectLine(/huge\.mp4: 50\.0 GiB is over the upload limit of 50\.0 GiB|huge\.mp4: 53687091201 bytes is over the upload limit of 53687091200 bytes$/);
-    expect(res.stderr).toMatch(/6 refused of 8 files/);
+    expect(res.stderr).toMatch(/6 refused of 8 files\nhint: fix or leave out the refused files; the others are done/);
     const report = json<UploadJson>(res);
     expect(report.files.map((f) => f.status)).toEqual(['refused', 'refused', 'refused', 'uploaded', 'refused', 'refused', 'refused', 'uploaded']);
     expect(report.files.filter((f) => f.status === 'refused').every((f) => f.video_id === null && f.bytes_sent === 0)).toBe(true);
@@ -148,6 +148,11 @@ describe('video upload, ls, move, url, rm', () => {
     expect(await objectNames(backend, `${alice.user.id}/${sessionId}/`)).toHaveLength(2);
     const { rows } = await backend.db.pool.query('select count(*)::int as n from public.videos where module_id = $1', [moduleId]);
     expect(rows[0].n).toBe(2);
+
+    // Every file refused: the hint does not speak of others.
+    const none = await alice.run(['video', 'upload', moduleId, 'missing.mp4'], { cwd: dir });
+    expect(none.exitCode, none.stderr).toBe(6);
+    expect(none.stderr).toMatch(/1 refused of 1 file\nhint: nothing was uploaded: fix the files the report names, then run again/);
   });
 
   it("keeps another user out: no upload, list, sign, move or delete of someone else's videos (exit 4)", async () => {

@@ -54,7 +54,11 @@ function reportError(report: UploadReport, opts: UploadOptions): CliError | null
   const parts = [failed ? `${failed} failed` : '', refused ? `${refused} refused` : ''].filter(Boolean).join(', ');
   return new CliError(`${parts} of ${report.files.length} file${report.files.length === 1 ? '' : 's'}`, {
     code: 'partial_failure',
-    hint: failed ? `fix what the report says, then run the same command again (finished files are skipped): ${again}` : 'fix or leave out the refused files; the others are uploaded',
+    hint: failed
+      ? `fix what the report says, then run the same command again (finished files are skipped): ${again}`
+      : refused === report.files.length
+        ? 'nothing was uploaded: fix the files the report names, then run again'
+        : 'fix or leave out the refused files; the others are done',
     exitCode: ExitCode.partial,
   });
 }

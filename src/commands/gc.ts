@@ -32,7 +32,6 @@ export interface GcResult {
 }
 
 export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Promise<View> {
-  assertCanConfirm(ctx.io, opts.yes);
   const api = await ctx.api();
   const serviceKey = ctx.io.env.SUPABASE_SERVICE_ROLE_KEY?.trim();
   const admin = serviceKey ? await adminClient(ctx, api, serviceKey) : null;
@@ -43,6 +42,9 @@ export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Pr
     return message('Nothing to clean up.', empty);
   }
   for (const line of lines) ctx.io.info(line);
+  // After the plan, not before: with nothing to clean there is nothing to confirm, and what
+  // would be removed is shown before asking for --yes. (Claiming queued paths hides nothing.)
+  assertCanConfirm(ctx.io, opts.yes);
   if (!opts.yes && !(await confirmOrYes(ctx.io, { message: 'Remove all of this?', yes: false }))) {
     ctx.io.info('Nothing removed; queued paths stay queued.');
     return none();

@@ -86,6 +86,7 @@ describe('session gc', () => {
     const asks = await alice.run(['gc']);
     expect(asks.exitCode).toBe(2);
     expect(asks.stderr).toMatch(/pass --yes/);
+    expect(asks.stderr).toMatch(/1 upload unfinished for over a day/);
 
     const res = await alice.run(['gc', '--yes', '--json']);
     expect(res.exitCode, res.stderr).toBe(0);
@@ -102,6 +103,10 @@ describe('session gc', () => {
     const again = await alice.run(['gc', '--yes']);
     expect(again.exitCode).toBe(0);
     expect(again.stdout.trim()).toBe('Nothing to clean up.');
+    // Nothing to remove, nothing to confirm: no --yes needed.
+    const nothing = await alice.run(['gc']);
+    expect(nothing.exitCode, nothing.stderr).toBe(0);
+    expect(nothing.stdout.trim()).toBe('Nothing to clean up.');
   });
 
   it("with the service-role key, also drains what deleted users left, and only theirs", async () => {

@@ -173,6 +173,9 @@ describe('session ls paging', () => {
     expect(lines[0]!.split('\t')).toHaveLength(7);
     expect(lines[0]).toMatch(/^[0-9a-f-]{36}\tPaged \d{3}\tLinear Flow\t0\t0\t0\t\d{4}-/);
     expect(page.stderr).toMatch(/more sessions: session ls --after \S+/);
+    // The hint continues the same listing: a page size given is kept.
+    const small = await pager.run(['ls', '--limit', '7']);
+    expect(small.stderr).toMatch(/more sessions: session ls --limit 7 --after \S+/);
     const all = await pager.run(['ls', '--all-pages']);
     expect(all.stdout.trimEnd().split('\n')).toHaveLength(120);
     expect(all.stderr).toBe('');

@@ -26,7 +26,7 @@ export function registerSessionCommands(program: Command): void {
     .option('--owner <email>', "operators: one author's sessions (read-only)")
     .addHelpText(
       'after',
-      examples(['session ls', 'sessions ls --all-pages --json | jq ".sessions[].name"', 'session ls --limit 10 --after "$(session ls --json | jq -r .next_cursor)"', 'sessions ls --everyone']),
+      examples(['session ls', 'sessions ls --all-pages --json | jq ".sessions[].name"', 'session ls --limit 10 --after "$cursor"   # $cursor: next_cursor of the previous page', 'sessions ls --everyone']),
     )
     .action(action(async (ctx, opts: ListOptions) => (await import('./ls.js')).run(opts, ctx)));
 

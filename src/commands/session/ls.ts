@@ -27,7 +27,11 @@ export async function run(opts: ListOptions, ctx: Context): Promise<View> {
   const query = { limit, after: opts.after ?? null, everyone: Boolean(opts.everyone), ownerEmail: owner ?? null };
   const api = await ctx.api();
   const list = opts.allPages ? await listAllSessions(api, query) : await listSessions(api, query);
-  if (list.next_cursor && !ctx.io.json) ctx.io.info(`more sessions: session ls --after ${list.next_cursor} (or --all-pages)`);
+  if (list.next_cursor && !ctx.io.json) {
+    // The same listing, one page on: the flags that chose it, then the cursor.
+    const same = [query.everyone ? ' --everyone' : '', query.ownerEmail ? ` --owner ${query.ownerEmail}` : '', limit !== 50 ? ` --limit ${limit}` : ''].join('');
+    ctx.io.info(`more sessions: session ls${same} --after ${list.next_cursor} (or --all-pages)`);
+  }
   const operatorView = query.everyone || query.ownerEmail !== null;
   return table(list.sessions, sessionColumns(operatorView), list, operatorView ? 'No sessions.' : 'No sessions yet: create one with `session create <name>`.');
 }

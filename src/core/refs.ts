@@ -49,7 +49,9 @@ export function pickCandidate(kind: RefKind, ref: string, candidates: RefCandida
 }
 
 export function unknownRef(kind: RefKind, ref: string): CliError {
-  const hint = kind === 'session' ? 'list your sessions with `session ls`' : kind === 'module' ? 'list the modules with `session module ls <session>`' : 'list the videos with `session video ls <module>`';
+  let hint = kind === 'session' ? 'list your sessions with `session ls`' : kind === 'module' ? 'list the modules with `session module ls <session>`' : 'list the videos with `session video ls <module>`';
+  // `session show 8f`: taken as a name, since ids need MIN_PREFIX characters; say so.
+  if (kind === 'session' && ID_PREFIX.test(ref) && ref.replace(/-/g, '').length < MIN_PREFIX) hint = `an id prefix needs at least ${MIN_PREFIX} characters; ${hint}`;
   return notFoundError(`no ${kind} "${ref}" (not found, or not yours)`, hint, 'not_found');
 }
 

@@ -48,6 +48,13 @@ describe('pickCandidate', () => {
     expect(err.exitCode).toBe(4);
     expect(err.message).toBe('no session "nope" (not found, or not yours)');
     expect(err.hint).toMatch(/session ls/);
+    expect(err.hint).not.toMatch(/at least/);
+  });
+
+  it('says why a short id prefix found no session: it was taken as a name', () => {
+    const err = thrown(() => pickCandidate('session', '3f2', []));
+    expect(err.exitCode).toBe(4);
+    expect(err.hint).toBe('an id prefix needs at least 4 characters; list your sessions with `session ls`');
   });
 
   it('is exit 2 listing the candidates, on one line and in the JSON details', () => {

@@ -6,7 +6,7 @@ import type { LoginOptions } from './login.js';
 export function registerAuthCommands(program: Command): void {
   program
     .command('login')
-    .description('sign in: approve a one-time code in the browser (or --with-password)')
+    .description('Sign in: approve a one-time code in the browser (or --with-password)')
     .option('--no-browser', 'print the approval URL; do not open a browser')
     .option('--with-password', 'sign in with email and password (prompts, or reads SESSION_EMAIL and SESSION_PASSWORD)')
     .addHelpText(
@@ -21,16 +21,16 @@ export function registerAuthCommands(program: Command): void {
 
   program
     .command('logout')
-    .description('revoke the session on the server, then delete the stored credentials')
+    .description('Revoke the session on the server, then delete the stored credentials')
     .action(action(async (ctx) => (await import('./logout.js')).run({}, ctx)));
 
   program
     .command('whoami')
-    .description('show the signed-in user (email and id), as the server sees the token')
+    .description('Show the signed-in user (email and id), as the server sees the token')
     .action(action(async (ctx) => (await import('./whoami.js')).run({}, ctx)));
 
   program
     .command('status')
-    .description('show the user, project URL, profile, token expiry and where the credentials come from')
+    .description('Show the user, project URL, profile, token expiry and where the credentials come from')
     .action(action(async (ctx) => (await import('./status.js')).run({}, ctx)));
 }

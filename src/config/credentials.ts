@@ -4,7 +4,7 @@
 // the same token past Supabase's reuse window would revoke the whole session.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Context } from '../core/context.js';
 import type { ProjectConfig } from './project.js';
 import type { Identity } from '../core/identity.js';
@@ -132,7 +132,10 @@ export function wrongProjectError(stored: string, wanted: string): CliError {
 }
 
 function notSignedIn(file: string, url: string): CliError {
-  return authError(`not signed in to ${url}`, 'run `session login` (or set SESSION_EMAIL and SESSION_PASSWORD)', 'not_signed_in');
+  // `session login` signs in the default profile; another profile needs its name.
+  const profile = /^credentials-(.+)\.json$/.exec(basename(file))?.[1];
+  const login = profile && profile !== 'default' ? `session --profile ${profile} login` : 'session login';
+  return authError(`not signed in to ${url}`, `run \`${login}\` (or set SESSION_EMAIL and SESSION_PASSWORD)`, 'not_signed_in');
 }
 
 export interface FreshOptions {

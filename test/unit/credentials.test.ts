@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   credentialsPath,
@@ -136,6 +136,11 @@ describe('freshCredentials', () => {
   it('not signed in → exit 3 naming `session login`', async () => {
     const err = await freshCredentials(file, null, { url: URL_A, refresh: async () => session(2) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ exitCode: 3, code: 'not_signed_in' });
+    expect((err as CliError).hint).toContain('run `session login`');
+    // Another profile: the hint names it, since `session login` signs in the default one.
+    const staging = join(dirname(file), 'credentials-staging.json');
+    const other = await freshCredentials(staging, null, { url: URL_A, refresh: async () => session(2) }).catch((e: unknown) => e);
+    expect((other as CliError).hint).toContain('run `session --profile staging login`');
   });
 
   it('many concurrent refreshers (each with its own stale copy) refresh once and all end with the new token', async () => {

@@ -108,8 +108,10 @@ export function fromPostgrestError(error: PostgrestLikeError): CliError {
       return notFoundError('not found, or not yours', 'check the id with `session ls`', 'not_found');
     case 'PT409':
       return conflictError(message, error.hint ?? undefined, 'conflict');
-    case '23505':
-      return conflictError(describeConflict(error), 'choose another name or key', 'conflict');
+    case '23505': {
+      const keyTaken = KEY_CONFLICTS[/unique constraint "([^"]+)"/.exec(error.message ?? '')?.[1] ?? ''];
+      return conflictError(describeConflict(error), keyTaken ? 'choose another key' : 'choose another name or key', 'conflict');
+    }
     case '23503':
       return notFoundError('the parent row does not exist, or is not yours', undefined, 'not_found');
     case 'PGRST202':
@@ -126,8 +128,21 @@ export function fromPostgrestError(error: PostgrestLikeError): CliError {
   }
 }
 
+/** The unique keys a person can run into, by constraint name (PostgreSQL names them in the message). */
+const KEY_CONFLICTS: Record<string, string> = {
+  sessions_user_id_key_key: 'you already have a session with',
+  modules_session_id_key_key: 'this session already has a module with',
+  videos_module_id_key_key: 'this module already has a video with',
+};
+
+/**
+ * Under row-level security PostgreSQL leaves out the `Key (…)=(…)` detail, so for the
+ * authenticated role the constraint name in the message is all there is to go on.
+ */
 function describeConflict(error: PostgrestLikeError): string {
   const match = /Key \(([^)]+)\)=\(([^)]*)\)/.exec(error.details ?? '');
+  const known = KEY_CONFLICTS[/unique constraint "([^"]+)"/.exec(error.message ?? '')?.[1] ?? ''];
+  if (known) return match ? `${known} the key "${match[2]!.split(', ').pop()}"` : `${known} this key`;
   if (match) return `${match[1]} "${match[2]}" already exists`;
   return 'it already exists';
 }

@@ -126,7 +126,7 @@ describe('a session from create to rm', () => {
     await alice.json(['create', 'One', '--key', 'dup']);
     const res = await alice.run(['create', 'Two', '--key', 'dup']);
     expect(res.exitCode).toBe(5);
-    expect(res.stderr).toMatch(/already exists/);
+    expect(res.stderr).toMatch(/error: you already have a session with this key\nhint: choose another key/);
   });
 });
 

@@ -123,4 +123,12 @@ describe('fromPostgrestError', () => {
       'user_id, key "u, intro" already exists',
     );
   });
+
+  it('says which key is taken from the constraint name, as RLS hides the detail from authors', () => {
+    const taken = fromPostgrestError({ code: '23505', message: 'duplicate key value violates unique constraint "modules_session_id_key_key"', details: null });
+    expect(taken.message).toBe('this session already has a module with this key');
+    expect(taken.hint).toBe('choose another key');
+    const withDetail = fromPostgrestError({ code: '23505', message: 'duplicate key value violates unique constraint "sessions_user_id_key_key"', details: 'Key (user_id, key)=(u, intro) already exists.' });
+    expect(withDetail.message).toBe('you already have a session with the key "intro"');
+  });
 });

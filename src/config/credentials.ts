@@ -124,11 +124,19 @@ export function toStored(url: string, session: AuthSession, method: StoredCreden
 }
 
 export function wrongProjectError(stored: string, wanted: string): CliError {
-  return authError(
-    `the stored sign-in is for ${stored}, not ${wanted}`,
-    `run \`session login\` to sign in to ${wanted}, or use the --profile that belongs to it`,
-    'wrong_project',
-  );
+  const before = localPort(stored);
+  const now = localPort(wanted);
+  // The local backend restarted on another port (`session local start` takes 54321 unless told).
+  const hint =
+    before && now
+      ? `the local backend now runs on port ${now}; run \`session local stop && session local start --port ${before}\`, or \`session login\` to sign in on ${now}`
+      : `run \`session login\` to sign in to ${wanted}, or use the --profile that belongs to it`;
+  return authError(`the stored sign-in is for ${stored}, not ${wanted}`, hint, 'wrong_project');
+}
+
+function localPort(url: string): string | null {
+  const match = /^http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)\/?$/.exec(url);
+  return match ? match[1]! : null;
 }
 
 function notSignedIn(file: string, url: string): CliError {

@@ -133,6 +133,13 @@ describe('freshCredentials', () => {
     expect((err as CliError).hint).toContain('session login');
   });
 
+  it('for the local backend on another port, the hint says how to get the old port back', async () => {
+    await writeCredentials(file, toStored('http://127.0.0.1:54421', session(1), 'device'));
+    const err = await freshCredentials(file, null, { url: 'http://127.0.0.1:54321', refresh: async () => session(2) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ exitCode: 3, code: 'wrong_project' });
+    expect((err as CliError).hint).toBe('the local backend now runs on port 54321; run `session local stop && session local start --port 54421`, or `session login` to sign in on 54321');
+  });
+
   it('not signed in → exit 3 naming `session login`', async () => {
     const err = await freshCredentials(file, null, { url: URL_A, refresh: async () => session(2) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ exitCode: 3, code: 'not_signed_in' });

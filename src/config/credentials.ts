@@ -128,7 +128,7 @@ export function wrongProjectError(stored: string, wanted: string): CliError {
   const now = localPort(wanted);
   // The local backend restarted on another port (`session local start` takes 54321 unless told).
   const hint =
-    before && now
+    before && now && before !== now
       ? `the local backend now runs on port ${now}; run \`session local stop && session local start --port ${before}\`, or \`session login\` to sign in on ${now}`
       : `run \`session login\` to sign in to ${wanted}, or use the --profile that belongs to it`;
   return authError(`the stored sign-in is for ${stored}, not ${wanted}`, hint, 'wrong_project');

@@ -138,6 +138,9 @@ describe('freshCredentials', () => {
     const err = await freshCredentials(file, null, { url: 'http://127.0.0.1:54321', refresh: async () => session(2) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ exitCode: 3, code: 'wrong_project' });
     expect((err as CliError).hint).toBe('the local backend now runs on port 54321; run `session local stop && session local start --port 54421`, or `session login` to sign in on 54321');
+    // Same port, another host name: not a restart, the usual hint.
+    const host = await freshCredentials(file, null, { url: 'http://localhost:54421', refresh: async () => session(2) }).catch((e: unknown) => e);
+    expect((host as CliError).hint).toMatch(/^run `session login` to sign in to http:\/\/localhost:54421/);
   });
 
   it('not signed in → exit 3 naming `session login`', async () => {

@@ -158,16 +158,26 @@ security invoker
 set search_path = ''
 as $$
 declare
+  v_session_id uuid;
   v_module_id uuid;
   v_from integer;
   v_count integer;
 begin
-  select v.module_id into v_module_id from public.videos v where v.id = p_video_id;
+  select m.session_id, v.module_id into v_session_id, v_module_id
+  from public.videos v
+  join public.modules m on m.id = v.module_id
+  where v.id = p_video_id;
   if not found then
     raise exception 'video % not found', p_video_id using errcode = 'PT404';
   end if;
 
-  perform 1 from public.modules m where m.id = v_module_id for no key update;
+  perform 1 from public.sessions s where s.id = v_session_id for no key update;
+  if not found then
+    raise exception 'video % not found', p_video_id
+      using errcode = 'PT404', hint = 'You can only change your own videos.';
+  end if;
+
+  perform 1 from public.modules m where m.id = v_module_id and m.session_id = v_session_id for no key update;
   if not found then
     raise exception 'video % not found', p_video_id
       using errcode = 'PT404', hint = 'You can only change your own videos.';
@@ -212,15 +222,25 @@ security invoker
 set search_path = ''
 as $$
 declare
+  v_session_id uuid;
   v_module_id uuid;
   v_from integer;
 begin
-  select v.module_id into v_module_id from public.videos v where v.id = p_video_id;
+  select m.session_id, v.module_id into v_session_id, v_module_id
+  from public.videos v
+  join public.modules m on m.id = v.module_id
+  where v.id = p_video_id;
   if not found then
     raise exception 'video % not found', p_video_id using errcode = 'PT404';
   end if;
 
-  perform 1 from public.modules m where m.id = v_module_id for no key update;
+  perform 1 from public.sessions s where s.id = v_session_id for no key update;
+  if not found then
+    raise exception 'video % not found', p_video_id
+      using errcode = 'PT404', hint = 'You can only change your own videos.';
+  end if;
+
+  perform 1 from public.modules m where m.id = v_module_id and m.session_id = v_session_id for no key update;
   if not found then
     raise exception 'video % not found', p_video_id
       using errcode = 'PT404', hint = 'You can only change your own videos.';

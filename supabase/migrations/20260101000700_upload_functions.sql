@@ -67,10 +67,17 @@ declare
   v_id uuid := gen_random_uuid();
   v_count integer;
 begin
+  select m.session_id into v_session_id
+  from public.modules m
+  where m.id = p_module_id;
+  if found then
+    perform 1 from public.sessions s where s.id = v_session_id for no key update;
+  end if;
   -- Serialises appends to this module; finds no row when the module is not the caller's.
   select m.session_id, m.user_id into v_session_id, v_user_id
   from public.modules m
   where m.id = p_module_id
+    and m.session_id = v_session_id
   for no key update;
   if not found then
     raise exception 'module % not found', p_module_id
@@ -126,12 +133,22 @@ security invoker
 set search_path = ''
 as $$
 declare
+  v_session_id uuid;
+  v_module_id uuid;
   v_row public.videos;
   v_metadata jsonb;
 begin
+  select m.session_id, v.module_id into v_session_id, v_module_id
+  from public.videos v
+  join public.modules m on m.id = v.module_id
+  where v.id = p_video_id;
+  if found then
+    perform 1 from public.sessions s where s.id = v_session_id for no key update;
+  end if;
   select v.* into v_row
   from public.videos v
   where v.id = p_video_id
+    and v.module_id = v_module_id
   for no key update;
   if not found then
     raise exception 'video % not found', p_video_id

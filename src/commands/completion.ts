@@ -196,7 +196,8 @@ function fishScript(spec: CompletionSpec): string {
     '            set nargs (math $nargs + 1)',
     '        end',
     '    end',
-    '    echo (string join " " $cmdpath):$nargs',
+    // Quoted, so the root path (an empty list) still prints ":N" instead of nothing.
+    '    echo "$cmdpath:$nargs"',
     'end',
   );
   for (const bin of ['session', 'sessions']) {

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildProgram } from '../../src/cli.js';
 import { completionScript, completionSpec, type CompletionNode } from '../../src/commands/completion.js';
@@ -65,4 +68,99 @@ COMP_WORDS=(failing show ""); COMP_CWORD=2; COMPREPLY=(); _session; echo "[\${CO
   it('bash script is valid syntax', async () => {
     await execa('bash', ['-n'], { input: completionScript('bash', spec) });
   });
+
+  // zsh and fish are required (installed by .ci/run); a missing shell fails these tests.
+  describe('zsh and fish', () => {
+    let dir = '';
+    const fakeCli = `printf '3f2a9c10-0000-4000-8000-000000000001\\tIntro to SQL\\n9c1e0b7a-0000-4000-8000-000000000002\\tJoins\\n'`;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'session-completion-'));
+      await mkdir(join(dir, 'zfunc'));
+      await writeFile(join(dir, 'zfunc', '_session'), completionScript('zsh', spec));
+      await writeFile(join(dir, 'session.zsh'), completionScript('zsh', spec));
+      await writeFile(join(dir, 'session.fish'), completionScript('fish', spec));
+    });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    // compadd and _describe only work inside a completion widget, so they are replaced by
+    // functions that filter by PREFIX as the real ones do and print what would be offered.
+    const zshProbe = (load: string): string => `${load}
+compadd() { [[ $1 == -- ]] && shift; print -r -- "\${(M)@:#\${PREFIX}*}"; }
+_describe() { local -a d; d=("\${(@P)2}"); print -r -- "\${(@M)d:#\${PREFIX}*}"; }
+t() { local -a words; words=("$@"); local CURRENT=$#words PREFIX=\${words[-1]}; _session; }
+fake() { if [ "$1" = __complete ]; then ${fakeCli}; fi; }
+failing() { return 1; }
+print -r -- "registered: $_comps[session] $_comps[sessions]"
+t session mo
+t session module m
+t session --profile staging module r
+t sessions module move intro Setup --f
+t session completion f
+t session ls --limit 5 --a
+t fake show 3f
+print -r -- "[$(t failing show '')]"`;
+    const zshExpected = [
+      'registered: _session _session',
+      'module',
+      'move',
+      'rename rm',
+      '--first',
+      'fish',
+      '--after --all-pages',
+      '3f2a9c10-0000-4000-8000-000000000001:Intro to SQL',
+      '[]',
+    ];
+
+    it('zsh script is valid syntax', async () => {
+      await execa('zsh', ['-n'], { input: completionScript('zsh', spec) });
+    });
+
+    it('zsh, sourced after compinit, registers _session for both binaries and completes', async () => {
+      const load = `autoload -U compinit; compinit -u -D\nsource ${quoteSh(join(dir, 'session.zsh'))}`;
+      const { stdout } = await execa('zsh', ['-f', '-c', zshProbe(load)]);
+      expect(stdout.split('\n')).toEqual(zshExpected);
+    });
+
+    it('zsh, autoloaded from fpath as _session, registers both binaries and completes', async () => {
+      const load = `fpath=(${quoteSh(join(dir, 'zfunc'))} $fpath)\nautoload -U compinit; compinit -u -D`;
+      const { stdout } = await execa('zsh', ['-f', '-c', zshProbe(load)]);
+      expect(stdout.split('\n')).toEqual(zshExpected);
+    });
+
+    it('fish script is valid syntax', async () => {
+      await execa('fish', ['--no-config', '-n', join(dir, 'session.fish')]);
+    });
+
+    it('fish completes verbs, nouns, flags, shells and session ids, skipping flag values', async () => {
+      const probe = `source ${quoteSh(join(dir, 'session.fish'))}
+function session; if test "$argv[1]" = __complete; ${fakeCli}; end; end
+function sessions; return 1; end
+for line in 'session mod' 'session module ' 'sessions module m' 'session --profile staging module r' 'session module move intro Setup --f' 'session completion f' 'session ls --limit 5 --a' 'session show 3f' 'sessions show ' 'session completion zsh '
+    echo (string join ' ' -- (complete -C $line))
+end
+echo (complete -C 'session ' | count)`;
+      const env = { XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), XDG_CACHE_HOME: join(dir, 'cache') };
+      const { stdout } = await execa('fish', ['--no-config', '-c', probe], { env });
+      expect(stdout.split('\n')).toEqual([
+        'module',
+        'add ls move rename rm',
+        'move',
+        'rename rm',
+        '--first',
+        'fish',
+        '--after --all-pages',
+        '3f2a9c10-0000-4000-8000-000000000001\tIntro to SQL',
+        '',
+        '',
+        String(node('').subcommands.length),
+      ]);
+    });
+  });
 });
+
+function quoteSh(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

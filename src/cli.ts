@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, ExitCode, toCliError } from './core/errors.js';
 import { maskSecrets } from './ui/mask.js';
+import { visibleControls } from './ui/visible.js';
 import { registerCommands } from './commands/index.js';
 
 declare const __VERSION__: string | undefined;
@@ -97,14 +98,15 @@ export function reportError(err: unknown, opts: { json: boolean; debug: boolean;
   const color = !opts.noColor && !process.env.NO_COLOR && Boolean(process.stderr.isTTY);
   const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
   const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[22m` : s);
-  let text = `${red('error:')} ${cliErr.message}\n`;
-  if (cliErr.hint) text += `${dim('hint:')} ${cliErr.hint}\n`;
+  // Messages carry names other people chose (an ambiguous ref lists candidates): escaped before styling.
+  let text = `${red('error:')} ${visibleControls(cliErr.message)}\n`;
+  if (cliErr.hint) text += `${dim('hint:')} ${visibleControls(cliErr.hint)}\n`;
   if (opts.debug && cliErr.exitCode === ExitCode.failure) {
     const cause = (cliErr as { cause?: unknown }).cause;
     const stack = cause instanceof Error ? cause.stack : cliErr.stack;
     if (stack) {
       // Masked like every other debug line.
-      text += `${stack}\n`;
+      text += `${visibleControls(stack)}\n`;
     }
   }
   if (opts.json) text += `${JSON.stringify(cliErr.toJSON())}\n`;

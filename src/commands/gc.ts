@@ -57,8 +57,7 @@ export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Pr
     `${result.stale_uploads_removed} unfinished upload${result.stale_uploads_removed === 1 ? '' : 's'}`,
   ];
   if (result.deleted_users) parts.push(`${result.deleted_users.queued_removed + result.deleted_users.objects_removed} files of ${result.deleted_users.users} deleted users`);
-  const text = `${ctx.io.stdoutIsTTY ? `${ctx.io.style.green('✓')} ` : ''}Removed ${parts.join(', ')}`;
-  return message(text, result);
+  return message(`Removed ${parts.join(', ')}`, result, { check: ctx.io.stdoutIsTTY });
 }
 
 /** Reads what there is to clean: the queue (claimed), the caller's folder against their rows, old uploads. */

@@ -10,7 +10,7 @@ import type { SessionTree } from '../core/content.js';
 import { exitCodeFor, type UploadInput, type UploadReport } from '../core/upload/queue.js';
 import type { UploadLimits } from '../core/upload/checks.js';
 import type { HashCache } from '../core/upload/hash-cache.js';
-import { message, none, render, table, type Column, type View } from '../ui/printer.js';
+import { message, none, render, table, type Column, type Paint, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
 import { confirmOrYes } from '../ui/prompt.js';
 
@@ -56,7 +56,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
   const plan = planImport(desired, current, { prune: opts.prune });
   io.debug(`planned ${plan.actions.length} rows in ${Math.round(performance.now() - started)} ms`);
   const result: ImportResult = { actions: plan.actions, summary: plan.summary, dry_run: opts.dryRun, applied: null, uploads: null };
-  if (!io.json && hasChanges(plan)) await render(io, viewOf(plan, ctx, result));
+  if (!io.json && hasChanges(plan)) await render(io, viewOf(plan, result));
   io.info(summaryLine(plan, opts.dryRun));
   if (opts.dryRun || !hasChanges(plan)) return io.json ? none(result) : none();
 
@@ -345,18 +345,17 @@ export function summaryLine(plan: Plan, dryRun: boolean): string {
 }
 
 /** The plan as a table: only rows that change (the JSON lists all of them). */
-function viewOf(plan: Plan, ctx: Context, json: unknown): View {
-  const style = ctx.io.style;
-  const paint: Record<PlanAction['action'], (s: string) => string> = {
-    create: style.green,
-    update: style.yellow,
-    move: style.cyan,
-    delete: style.red,
-    unchanged: style.dim,
+function viewOf(plan: Plan, json: unknown): View {
+  const paint: Record<PlanAction['action'], Paint> = {
+    create: 'green',
+    update: 'yellow',
+    move: 'cyan',
+    delete: 'red',
+    unchanged: 'dim',
   };
   const rows = plan.actions.filter((a) => a.action !== 'unchanged' || a.upload);
   const columns: Array<Column<PlanAction>> = [
-    { header: 'ACTION', value: (a) => paint[a.action](a.action) },
+    { header: 'ACTION', value: (a) => ({ text: a.action, paint: paint[a.action] }) },
     { header: 'KIND', value: (a) => a.kind },
     { header: 'KEY', value: (a) => a.key ?? '(no key)' },
     { header: 'NAME', value: (a) => a.name },

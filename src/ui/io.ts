@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { maskSecrets } from './mask.js';
+import { visibleControls } from './visible.js';
 
 type Stream = Writable & { isTTY?: boolean; columns?: number };
 
@@ -79,24 +80,27 @@ export class IO {
     this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** A line on stderr: progress, notices, the device code. */
+  /**
+   * A line on stderr: progress, notices. Like `warn` and `success`, `text` is plain, never styled by the
+   * caller: it often carries names other people chose, so control characters in it are shown visibly.
+   */
   info(text: string): void {
     if (this.quiet) return;
-    this.stderr.write(`${text}\n`);
+    this.stderr.write(`${visibleControls(text)}\n`);
   }
 
   warn(text: string): void {
-    this.stderr.write(`${this.errStyle.yellow('warning:')} ${text}\n`);
+    this.stderr.write(`${this.errStyle.yellow('warning:')} ${visibleControls(text)}\n`);
   }
 
   success(text: string): void {
     if (this.quiet) return;
-    this.stderr.write(`${this.errStyle.green('✓')} ${text}\n`);
+    this.stderr.write(`${this.errStyle.green('✓')} ${visibleControls(text)}\n`);
   }
 
   /** `--debug` only; every line goes through the secret mask. */
   debug(text: string): void {
     if (!this.debugEnabled) return;
-    this.stderr.write(`${this.errStyle.dim(`[debug] ${maskSecrets(text)}`)}\n`);
+    this.stderr.write(`${this.errStyle.dim(`[debug] ${visibleControls(maskSecrets(text))}`)}\n`);
   }
 }

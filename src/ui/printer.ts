@@ -1,5 +1,8 @@
 import type { IO } from './io.js';
 import { formatBytes, formatRelative } from './format.js';
+import { visibleControls } from './visible.js';
+
+export { visibleControls };
 
 /** A cell knows what it is, so each reader gets the right form of it. */
 export type Cell =
@@ -10,7 +13,11 @@ export type Cell =
   | undefined
   | { time: string | null }
   | { bytes: number | null }
-  | { id: string };
+  | { id: string }
+  /** Text in a colour on a terminal: the printer escapes the text, then paints it. */
+  | { text: string; paint: Paint };
+
+export type Paint = 'green' | 'yellow' | 'cyan' | 'red' | 'dim';
 
 export interface Column<Row> {
   header: string;
@@ -19,13 +26,19 @@ export interface Column<Row> {
 
 /** What a command hands to the printer. `json` is what `--json` prints (defaults to the command's data). */
 export type View =
-  | { kind: 'table'; columns: Array<Column<any>>; rows: unknown[]; empty?: string; title?: string; json: unknown }
+  | { kind: 'table'; columns: Array<Column<any>>; rows: unknown[]; empty?: string; title?: Title; json: unknown }
   | { kind: 'record'; fields: Array<[string, Cell]>; json: unknown }
-  | { kind: 'message'; text: string; json: unknown }
+  | { kind: 'message'; text: string; json: unknown; check?: boolean }
   | { kind: 'none'; json?: unknown };
 
+/**
+ * A line above a table: plain text, or a part shown bold (a session's name) and the rest. Never styled by
+ * the caller: the printer escapes control characters in it (names are other people's) and adds the bold.
+ */
+export type Title = string | { strong: string; rest: string };
+
 /** `title` is a line above the table on a terminal only (piped output stays pure rows). */
-export function table<Row>(rows: Row[], columns: Array<Column<Row>>, json: unknown, empty?: string, title?: string): View {
+export function table<Row>(rows: Row[], columns: Array<Column<Row>>, json: unknown, empty?: string, title?: Title): View {
   const view: View = { kind: 'table', columns: columns as Array<Column<any>>, rows, json };
   if (empty !== undefined) view.empty = empty;
   if (title !== undefined) view.title = title;
@@ -36,8 +49,12 @@ export function record(fields: Array<[string, Cell]>, json: unknown): View {
   return { kind: 'record', fields, json };
 }
 
-export function message(text: string, json: unknown): View {
-  return { kind: 'message', text, json };
+/**
+ * A line of text on stdout. `text` is plain (never styled by the caller): the printer shows control
+ * characters in it visibly, since it often carries names. `check` puts a green ✓ in front.
+ */
+export function message(text: string, json: unknown, opts: { check?: boolean } = {}): View {
+  return opts.check ? { kind: 'message', text, json, check: true } : { kind: 'message', text, json };
 }
 
 /** Prints nothing but the JSON (if any) under --json. */
@@ -53,26 +70,26 @@ export async function render(io: IO, view: View): Promise<void> {
   }
   if (io.quiet || view.kind === 'none') return;
   if (view.kind === 'message') {
-    io.out(view.text);
+    io.out(`${view.check ? `${io.style.green('✓')} ` : ''}${visibleControls(view.text)}`);
     return;
   }
   if (view.kind === 'record') {
     if (io.stdoutIsTTY) {
       const width = Math.max(...view.fields.map(([label]) => label.length));
       for (const [label, value] of view.fields) {
-        io.out(`${io.style.bold(`${label}:`.padEnd(width + 1))} ${cellText(value, true)}`);
+        io.out(`${io.style.bold(`${label}:`.padEnd(width + 1))} ${cellText(value, true, io)}`);
       }
     } else {
       for (const [label, value] of view.fields) io.out(`${label}\t${cellText(value, false)}`);
     }
     return;
   }
-  const cells = view.rows.map((row, i) => view.columns.map((col) => cellText(col.value(row, i), io.stdoutIsTTY)));
+  const cells = view.rows.map((row, i) => view.columns.map((col) => cellText(col.value(row, i), io.stdoutIsTTY, io)));
   if (!io.stdoutIsTTY) {
     for (const line of cells) io.out(line.map(sanitizeTsv).join('\t'));
     return;
   }
-  if (view.title !== undefined) io.out(view.title);
+  if (view.title !== undefined) io.out(titleText(io, view.title));
   if (cells.length === 0) {
     io.info(view.empty ?? 'Nothing to show.');
     return;
@@ -88,29 +105,19 @@ export async function render(io: IO, view: View): Promise<void> {
   io.out(t.toString());
 }
 
-export function cellText(cell: Cell, human: boolean): string {
+export function cellText(cell: Cell, human: boolean, io?: IO): string {
   if (cell === null || cell === undefined) return human ? '-' : '';
   if (typeof cell === 'string') return visibleControls(cell);
   if (typeof cell === 'number' || typeof cell === 'boolean') return String(cell);
   if ('time' in cell) return cell.time === null ? (human ? '-' : '') : human ? formatRelative(cell.time) : cell.time;
+  if ('paint' in cell) return human && io ? io.style[cell.paint](visibleControls(cell.text)) : visibleControls(cell.text);
   if ('bytes' in cell) return human ? formatBytes(cell.bytes) : cell.bytes === null ? '' : String(cell.bytes);
   return human ? cell.id.slice(0, 8) : cell.id;
 }
 
-/**
- * Cells hold names other people chose (an operator lists every author's sessions): a name carrying ESC or
- * another control character could drive the reader's terminal (move the cursor over other rows, set the
- * title, write the clipboard with OSC 52). Control characters are shown in caret notation (`^[`), C1 ones as
- * `<U+009B>`; tab and newline stay (the table wraps, tab-separated output turns them into spaces).
- */
-export function visibleControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
-    const code = c.charCodeAt(0);
-    if (code < 0x20) return `^${String.fromCharCode(code + 0x40)}`;
-    if (code === 0x7f) return '^?';
-    return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
-  });
+function titleText(io: IO, title: Title): string {
+  if (typeof title === 'string') return visibleControls(title);
+  return `${io.style.bold(visibleControls(title.strong))}  ${visibleControls(title.rest)}`;
 }
 
 function sanitizeTsv(text: string): string {

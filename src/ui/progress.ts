@@ -1,5 +1,6 @@
 import type { IO } from './io.js';
 import { formatBytes, formatDuration } from './format.js';
+import { visibleControls } from './visible.js';
 import type { UploadEvent, UploadFileReport } from '../core/upload/queue.js';
 
 /** Draws an upload run: listr2 bars on a terminal, plain lines and a heartbeat otherwise. */
@@ -117,8 +118,8 @@ function doneLine(report: UploadFileReport, state: FileState | undefined, now: n
 class RefusalsOnly implements UploadProgress {
   constructor(private readonly io: IO) {}
   onEvent(event: UploadEvent): void {
-    if (event.type === 'refused') this.io.stderr.write(`${event.reason}\n`);
-    if (event.type === 'finished' && event.report.status === 'failed') this.io.stderr.write(`${doneLine(event.report, undefined, 0)}\n`);
+    if (event.type === 'refused') this.io.stderr.write(`${visibleControls(event.reason)}\n`);
+    if (event.type === 'finished' && event.report.status === 'failed') this.io.stderr.write(`${visibleControls(doneLine(event.report, undefined, 0))}\n`);
   }
   async stop(): Promise<void> {}
 }
@@ -143,8 +144,9 @@ export class LineProgress implements UploadProgress {
     this.now = opts.now ?? Date.now;
   }
 
+  /** Lines are plain (no styles): file names and server messages in them are shown with control characters visible. */
   private line(text: string): void {
-    this.io.stderr.write(`${text}\n`);
+    this.io.stderr.write(`${visibleControls(text)}\n`);
   }
 
   onEvent(event: UploadEvent): void {
@@ -280,7 +282,7 @@ export class BarProgress implements UploadProgress {
     const now = this.now();
     switch (event.type) {
       case 'refused':
-        this.io.stderr.write(`${this.io.errStyle.red('✖')} ${event.reason}\n`);
+        this.io.stderr.write(`${this.io.errStyle.red('✖')} ${visibleControls(event.reason)}\n`);
         return;
       case 'queued': {
         this.queued.push(event.index);
@@ -332,14 +334,16 @@ export class BarProgress implements UploadProgress {
         const wait = this.waits.get(event.index);
         if (!wait) return;
         const report = event.report;
+        // Names and server messages are escaped before styling: listr2 draws titles as they are.
+        const file = visibleControls(report.file);
         if (report.status === 'uploaded') {
-          this.titles.get(event.index)?.(`${report.file}  ${this.io.errStyle.dim(doneLine(report, state, now).slice(report.file.length + 2))}`);
+          this.titles.get(event.index)?.(`${file}  ${this.io.errStyle.dim(visibleControls(doneLine(report, state, now).slice(report.file.length + 2)))}`);
           wait.resolve();
         } else if (report.status === 'unchanged') {
-          wait.skip = `${report.file}: unchanged, nothing sent`;
+          wait.skip = `${file}: unchanged, nothing sent`;
           wait.resolve();
         } else {
-          wait.reject(new Error(`${report.file}: ${report.error ?? 'failed'}`));
+          wait.reject(new Error(`${file}: ${visibleControls(report.error ?? 'failed')}`));
         }
         return;
       }
@@ -417,7 +421,7 @@ export class BarProgress implements UploadProgress {
   private title(index: number): string {
     const state = this.files.get(index);
     if (!state) return '';
-    const name = state.file;
+    const name = visibleControls(state.file);
     if (state.phase === 'waiting') return `${name}  ${this.io.errStyle.dim('waiting')}`;
     if (state.phase === 'hashing') return `${name}  ${this.io.errStyle.dim(`checking ${formatBytes(state.size)} (sha256)`)}`;
     const fraction = state.size > 0 ? state.offset / state.size : 1;

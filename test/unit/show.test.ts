@@ -36,7 +36,7 @@ describe('session show', () => {
   });
 
   it('sums the session in its title', () => {
-    expect(treeTitle(tree)).toBe('Intro to SQL  3f2a9c10 · Linear Flow · key intro · 2 modules, 2 videos, 3.0 KiB');
+    expect(treeTitle(tree)).toEqual({ strong: 'Intro to SQL', rest: '3f2a9c10 · Linear Flow · key intro · 2 modules, 2 videos, 3.0 KiB' });
   });
 });
 

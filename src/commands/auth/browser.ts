@@ -1,6 +1,7 @@
 // Opening the approval page, and a spinner while the CLI waits for it.
 import { spawn } from 'node:child_process';
 import type { IO } from '../../ui/io.js';
+import { visibleControls } from '../../ui/visible.js';
 
 /** A browser can be shown: an explicit browser command, macOS or Windows, or a graphical session on Linux. */
 export function canOpenBrowser(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): boolean {
@@ -48,8 +49,9 @@ export function startSpinner(io: IO, text: string): () => void {
     return () => undefined;
   }
   let frame = 0;
+  const shown = visibleControls(text);
   const draw = () => {
-    io.stderr.write(`\r${io.errStyle.cyan(FRAMES[frame % FRAMES.length])} ${text}\u001b[K`);
+    io.stderr.write(`\r${io.errStyle.cyan(FRAMES[frame % FRAMES.length])} ${shown}\u001b[K`);
     frame += 1;
   };
   draw();

@@ -2,6 +2,7 @@ import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import type { AuthSession, AuthTarget } from '../../core/session-auth.js';
 import { authError, usageError } from '../../core/errors.js';
+import { visibleControls as v } from '../../ui/visible.js';
 
 export interface LoginOptions {
   /** `--no-browser` sets it false. */
@@ -24,7 +25,7 @@ export async function run(opts: LoginOptions, ctx: Context): Promise<View> {
   await withCredentialsLock(file, () => writeCredentials(file, creds));
 
   const who = creds.user.email ?? creds.user.id;
-  ctx.io.success(`Logged in to ${config.url} as ${ctx.io.errStyle.bold(who)}${config.profile === 'default' ? '' : ` (profile ${config.profile})`}`);
+  ctx.io.success(`Logged in to ${config.url} as ${who}${config.profile === 'default' ? '' : ` (profile ${config.profile})`}`);
   return {
     kind: 'none',
     json: {
@@ -67,13 +68,14 @@ async function deviceLogin(ctx: Context, target: AuthTarget, opts: LoginOptions)
 
   // The code goes to stderr even with --quiet: without it there is no way to finish.
   const s = io.errStyle;
+  // What the server sent is escaped before it is styled, like every other outside string.
   const minutes = Math.max(1, Math.round(code.expires_in / 60));
-  io.stderr.write(`${s.yellow('!')} First copy your one-time code: ${s.bold(code.user_code)}\n`);
-  io.stderr.write(`Then approve this sign-in at ${s.bold(code.verification_uri_complete)}\n`);
-  io.stderr.write(s.dim(`(or open ${code.verification_uri} and enter the code; it expires in ${minutes} minute${minutes === 1 ? '' : 's'})\n`));
+  io.stderr.write(`${s.yellow('!')} First copy your one-time code: ${s.bold(v(code.user_code))}\n`);
+  io.stderr.write(`Then approve this sign-in at ${s.bold(v(code.verification_uri_complete))}\n`);
+  io.stderr.write(s.dim(`(or open ${v(code.verification_uri)} and enter the code; it expires in ${minutes} minute${minutes === 1 ? '' : 's'})\n`));
   if (opts.browser && browser.canOpenBrowser(io.env)) {
     const failed = await browser.openBrowser(code.verification_uri_complete, io.env);
-    if (failed) io.stderr.write(`${s.red('!')} could not open a browser (${failed.message}); open the URL above by hand\n`);
+    if (failed) io.stderr.write(`${s.red('!')} could not open a browser (${v(failed.message)}); open the URL above by hand\n`);
   }
 
   let interval = code.interval;

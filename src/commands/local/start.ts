@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Context } from '../../core/context.js';
 import { CliError, ExitCode } from '../../core/errors.js';
 import { none, type View } from '../../ui/printer.js';
+import { visibleControls } from '../../ui/visible.js';
 import { dataDirOf, parsePort, statusView, type DataDirOption } from './shared.js';
 
 export interface StartOptions extends DataDirOption {
@@ -85,7 +86,7 @@ async function runForeground(ctx: Context, dir: string, port: number): Promise<V
       dataDir: dir,
       port,
       log: (line) => ctx.io.info(`${stamp()} ${line}`),
-      serverLog: (line) => ctx.io.stderr.write(`${stamp()} ${line}\n`),
+      serverLog: (line) => ctx.io.stderr.write(`${stamp()} ${visibleControls(line)}\n`),
     });
   } catch (err) {
     if (err instanceof LocalStartError) throw new CliError(err.message, { code: err.code, hint: err.hint, exitCode: ExitCode.failure });

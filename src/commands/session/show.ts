@@ -19,7 +19,7 @@ export async function run(opts: { session?: string | undefined }, ctx: Context):
   const api = await ctx.api();
   const { id } = await resolveRef(api, 'session', ref);
   const tree = await sessionTree(api, id);
-  return table(treeLines(tree), treeColumns, tree, 'No modules yet: add one with `session module add <session> <name>`.', treeTitle(tree, ctx.io.style.bold));
+  return table(treeLines(tree), treeColumns, tree, 'No modules yet: add one with `session module add <session> <name>`.', treeTitle(tree));
 }
 
 /** Flattens the tree into numbered lines, modules then their videos. */
@@ -36,13 +36,14 @@ export function treeLines(tree: SessionTree): TreeLine[] {
   return lines;
 }
 
-export function treeTitle(tree: SessionTree, bold: (s: string) => string = (s) => s): string {
+/** The session's name (shown bold) and a summary; the printer escapes both. */
+export function treeTitle(tree: SessionTree): { strong: string; rest: string } {
   const videos = tree.modules.reduce((n, m) => n + (m.videos?.length ?? 0), 0);
   const bytes = tree.modules.reduce((n, m) => n + (m.videos ?? []).reduce((s, v) => s + (v.file_size ?? 0), 0), 0);
   const parts = [shortId(tree.id), tree.session_type];
   if (tree.key) parts.push(`key ${tree.key}`);
   parts.push(`${count(tree.modules.length, 'module')}, ${count(videos, 'video')}, ${formatBytes(bytes)}`);
-  return `${bold(tree.name)}  ${parts.join(' · ')}`;
+  return { strong: tree.name, rest: parts.join(' · ') };
 }
 
 function count(n: number, noun: string): string {

@@ -20,7 +20,7 @@ export function sessionView(io: IO, row: SessionRow): View {
 
 /** A line saying what changed, on a terminal only; piped output carries no chatter. */
 export function doneView(io: IO, text: string, json: unknown): View {
-  return io.stdoutIsTTY ? message(`${io.style.green('✓')} ${text}`, json) : none(json);
+  return io.stdoutIsTTY ? message(text, json, { check: true }) : none(json);
 }
 
 /** Warns when deleted rows left storage objects behind (they stay queued for `session gc`). */

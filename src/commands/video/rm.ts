@@ -21,5 +21,5 @@ export async function run(opts: { video: string; yes?: boolean | undefined }, ct
   const purge = await purgeDeletedObjects(api);
   if (purge.error) ctx.io.warn(`the video is deleted, but its file is not (${purge.error}); run \`session gc\` to remove it`);
   const json = { id: video.id, deleted: true, objects_removed: purge.removed, storage_error: purge.error };
-  return ctx.io.stdoutIsTTY ? message(`${ctx.io.style.green('✓')} Deleted video ${label}`, json) : none(json);
+  return ctx.io.stdoutIsTTY ? message(`Deleted video ${label}`, json, { check: true }) : none(json);
 }

@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Context } from '../core/context.js';
 import type { Api } from '../core/api.js';
 import { CliError, ExitCode } from '../core/errors.js';
+import { DEFAULT_CONCURRENCY } from '../core/constants.js';
 import { ManifestError, serializeManifest, toDocument, type Manifest, type ManifestIssue, type ManifestVideo } from '../core/manifest.js';
 import { hasChanges, planImport, writesRows, type DesiredSession, type Plan, type PlanAction } from '../core/plan.js';
 import type { SessionTree } from '../core/content.js';
@@ -19,7 +20,8 @@ export interface ImportOptions {
   dryRun: boolean;
   prune: boolean;
   printManifest: boolean;
-  concurrency: number;
+  /** `--concurrency`; else `concurrency` in `.sessionrc`; else the default. */
+  concurrency?: number | undefined;
   yes: boolean;
 }
 
@@ -100,7 +102,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
   if (inputs.length > 0) {
     const { runUploads } = await import('../core/upload/run.js');
     const report = await runUploads(ctx, api, inputs, {
-      concurrency: opts.concurrency,
+      concurrency: opts.concurrency ?? api.config.concurrency ?? DEFAULT_CONCURRENCY,
       limits,
       // Every file was hashed for the plan: the queue need not read it again.
       hashCache,

@@ -32,7 +32,7 @@ function defineImport(program: Command): void {
     .option('--dry-run', 'print the plan and stop; nothing is written')
     .option('--prune', 'delete modules and videos the manifest does not list')
     .option('--print-manifest', 'print the manifest a folder implies (or a manifest, normalised) and stop')
-    .option('-c, --concurrency <n>', `files uploaded at once (default ${DEFAULT_CONCURRENCY})`, parseConcurrency)
+    .option('-c, --concurrency <n>', `files uploaded at once (default: concurrency in .sessionrc, else ${DEFAULT_CONCURRENCY})`, parseConcurrency)
     .option('-y, --yes', 'do not ask before --prune deletes anything')
     .addHelpText(
       'after',
@@ -57,7 +57,7 @@ ${examples([
             dryRun: opts.dryRun === true,
             prune: opts.prune === true,
             printManifest: opts.printManifest === true,
-            concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+            concurrency: opts.concurrency,
             yes: opts.yes === true,
           },
           ctx,

@@ -11,6 +11,8 @@ export interface ProjectConfig {
   /** Where the settings came from, for `session status`. */
   source: 'env' | 'file' | 'local';
   file: string | null;
+  /** Default files uploaded at once (`concurrency` in `.sessionrc`); flags win; null when unset. */
+  concurrency: number | null;
 }
 
 /** The shape of `.sessionrc` (JSON or YAML). Every key is documented in `.sessionrc.example`. */
@@ -63,29 +65,39 @@ export async function loadProjectConfig(opts: LoadConfigOptions = {}): Promise<P
     throw usageError(`invalid profile name "${profile}"`, 'use letters, digits, ".", "_" or "-"', 'bad_profile');
   }
 
-  if (envUrl && envKey) return { url: normalizeUrl(envUrl), anonKey: envKey, profile, source: 'env', file: null };
+  const section = rc?.config.profiles?.[profile];
+  const concurrency = rc ? rcConcurrency(section?.concurrency ?? rc.config.concurrency, rc.file) : null;
+  if (envUrl && envKey) return { url: normalizeUrl(envUrl), anonKey: envKey, profile, source: 'env', file: null, concurrency };
 
   if (rc) {
-    const section = rc.config.profiles?.[profile];
     if (opts.profile && profile !== 'default' && rc.config.profiles && !section) {
       throw usageError(`no profile "${profile}" in ${rc.file}`, `add it under "profiles", or use one of: ${Object.keys(rc.config.profiles).join(', ')}`, 'unknown_profile');
     }
     const url = envUrl ?? section?.url ?? rc.config.url;
     const anonKey = envKey ?? section?.anon_key ?? rc.config.anon_key;
-    if (url && anonKey) return { url: normalizeUrl(url), anonKey, profile, source: 'file', file: rc.file };
+    if (url && anonKey) return { url: normalizeUrl(url), anonKey, profile, source: 'file', file: rc.file, concurrency };
     if (url || anonKey) {
       throw usageError(`${rc.file} sets ${url ? 'url' : 'anon_key'} but not ${url ? 'anon_key' : 'url'}`, 'set both, or SUPABASE_URL and SUPABASE_ANON_KEY', 'bad_config');
     }
   }
 
   const local = opts.localFallback ? await opts.localFallback() : null;
-  if (local) return { url: normalizeUrl(local.url), anonKey: local.anonKey, profile, source: 'local', file: null };
+  if (local) return { url: normalizeUrl(local.url), anonKey: local.anonKey, profile, source: 'local', file: null, concurrency };
 
   throw usageError(
     'no Supabase project configured',
     'set SUPABASE_URL and SUPABASE_ANON_KEY, add a .sessionrc, or run `session local start`',
     'no_project',
   );
+}
+
+/** `concurrency` from `.sessionrc`: a whole number from 1 to 16, as `--concurrency` takes. */
+function rcConcurrency(value: unknown, file: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 16) {
+    throw usageError(`${file}: concurrency must be a whole number from 1 to 16`, 'fix it, or remove it to use the default (3)', 'bad_config');
+  }
+  return value;
 }
 
 export function normalizeUrl(url: string): string {

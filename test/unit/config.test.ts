@@ -24,7 +24,7 @@ describe('.sessionrc discovery', () => {
     const deep = path.join(root, 'course', 'week-1', 'videos');
     await mkdir(deep, { recursive: true });
     const config = await loadProjectConfig({ env: {}, cwd: deep });
-    expect(config).toEqual({ url: 'https://top.supabase.co', anonKey: 'top-key', profile: 'default', source: 'file', file: path.join(root, '.sessionrc') });
+    expect(config).toEqual({ url: 'https://top.supabase.co', anonKey: 'top-key', profile: 'default', source: 'file', file: path.join(root, '.sessionrc'), concurrency: null });
   });
 
   it('prefers the nearest file', async () => {
@@ -51,6 +51,18 @@ describe('.sessionrc discovery', () => {
     await writeFile(path.join(root, '.sessionrc'), JSON.stringify(rc));
     const config = await loadProjectConfig({ env: { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: 'env-key' }, cwd: root });
     expect(config).toMatchObject({ url: 'http://127.0.0.1:54321', anonKey: 'env-key', source: 'env' });
+  });
+
+  it('concurrency comes from the profile, then the top level, also when the project is set by the environment', async () => {
+    await writeFile(path.join(root, '.sessionrc'), JSON.stringify({ ...rc, concurrency: 5, profiles: { staging: { ...rc.profiles.staging, concurrency: 2 } } }));
+    expect((await loadProjectConfig({ env: {}, cwd: root })).concurrency).toBe(5);
+    expect((await loadProjectConfig({ env: {}, cwd: root, profile: 'staging' })).concurrency).toBe(2);
+    expect((await loadProjectConfig({ env: { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: 'k' }, cwd: root })).concurrency).toBe(5);
+  });
+
+  it('a concurrency outside 1..16 is exit 2 naming the file', async () => {
+    await writeFile(path.join(root, '.sessionrc'), JSON.stringify({ ...rc, concurrency: 0 }));
+    await expect(loadProjectConfig({ env: {}, cwd: root })).rejects.toMatchObject({ exitCode: 2, code: 'bad_config', message: expect.stringContaining('.sessionrc: concurrency') });
   });
 
   it('without any settings it is exit 2 saying how to configure', async () => {

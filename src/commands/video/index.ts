@@ -15,7 +15,7 @@ export function registerVideoCommands(program: Command): void {
     .description('Upload video files into a module: checked first, resumable, several at once')
     .argument('<module>', 'module id or id prefix (4+ characters)')
     .argument('<file...>', 'video files (mp4, mov, webm, mkv, m4v, avi)')
-    .option('-c, --concurrency <n>', `files uploaded at once (default ${DEFAULT_CONCURRENCY})`, parseConcurrency)
+    .option('-c, --concurrency <n>', `files uploaded at once (default: concurrency in .sessionrc, else ${DEFAULT_CONCURRENCY})`, parseConcurrency)
     .addHelpText(
       'after',
       `

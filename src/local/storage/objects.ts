@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { BodyTooLargeError, headerValue, readBody } from '../http.js';
+import { BodyTooLargeError, headerValue, readBody, sendJson } from '../http.js';
 import type { SqlRequestInfo } from '../sql.js';
 import type { StorageCaller } from './caller.js';
 import type { ListOptions, ObjectMetadata, ObjectRow, StorageDatabase } from './database.js';
@@ -349,10 +349,4 @@ function withUnreadBody(req: IncomingMessage, err: unknown): unknown {
     if (!(declared <= DRAIN_LIMIT)) err.closeConnection = true;
   }
   return err;
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -1,6 +1,7 @@
 // An advisory lock file beside the file it guards: created with O_EXCL, so exactly one process
 // holds it; a lock left by a process that died (same host, pid gone) or older than `staleMs` is
-// broken. Refresh tokens rotate, so two processes refreshing at once must not both use the old one.
+// broken. Guards the credential refresh (refresh tokens rotate, so two processes refreshing at
+// once must not both use the old one) and the resume store's read-modify-write.
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { withFileLock } from '../../config/lock.js';
 
 /** A tus upload remembered across runs (the shape tus-js-client's URL storage keeps). */
 export interface StoredUpload {
@@ -112,42 +113,19 @@ export class ResumeStore {
   private update(change: (data: StoreFile) => void): Promise<void> {
     const run = this.chain.then(async () => {
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-      const release = await this.lock();
-      try {
-        const data = await this.read();
-        change(data);
-        const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-        await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-        await rename(tmp, this.path);
-      } finally {
-        await release();
-      }
+      await withFileLock(
+        `${this.path}.lock`,
+        async () => {
+          const data = await this.read();
+          change(data);
+          const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+          await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+          await rename(tmp, this.path);
+        },
+        { staleMs: LOCK_STALE_MS, timeoutMs: LOCK_WAIT_MS, retryMs: 15 },
+      );
     });
     this.chain = run.catch(() => undefined);
     return run;
-  }
-
-  private async lock(): Promise<() => Promise<void>> {
-    const lockPath = `${this.path}.lock`;
-    const started = Date.now();
-    for (;;) {
-      try {
-        const handle = await open(lockPath, 'wx', 0o600);
-        await handle.close();
-        return async () => {
-          await rm(lockPath, { force: true });
-        };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        // A process killed while holding the lock leaves it behind; take it over once stale.
-        const info = await stat(lockPath).catch(() => null);
-        if (info && Date.now() - info.mtimeMs > LOCK_STALE_MS) {
-          await rm(lockPath, { force: true });
-          continue;
-        }
-        if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`cannot lock ${lockPath}`);
-        await new Promise((r) => setTimeout(r, 15 + Math.random() * 20));
-      }
-    }
   }
 }

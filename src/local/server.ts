@@ -19,11 +19,8 @@ export interface BackendOptions {
   /** 0 picks a free port. */
   port: number;
   jwtSecret: string;
-  /**
-   * Password of the `authenticator` role (set with postgres.ts setRolePasswords). Without it one is
-   * derived from the superuser's password and set on the role.
-   */
-  authenticatorPassword?: string;
+  /** Password of the `authenticator` role (set with postgres.ts setRolePasswords). */
+  authenticatorPassword: string;
   /** Where services keep files (storage objects, function bundles). */
   dataDir: string;
   /** Repository root: supabase/functions, supabase/config.toml and web/ are read from here. */

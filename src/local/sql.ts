@@ -1,7 +1,6 @@
 // Runs SQL as an API caller, the way PostgREST and Storage do on Supabase: logged in as `authenticator`,
 // one transaction per request, the role and claims from the caller's JWT set transaction-locally, so the
 // database's grants and row-level security policies judge every statement. Only service_role bypasses RLS.
-import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import type { JwtClaims } from './jwt.js';
 
@@ -63,39 +62,21 @@ export class CallerSql {
     this.pool = pool;
   }
 
-  /**
-   * Connects as `authenticator` with `authenticatorPassword`. Without one, the password is derived from
-   * the superuser's (so every backend on the same cluster agrees on it) and set by the superuser only
-   * when logging in with it fails.
-   */
-  static async connect(superuserUrl: string, options: { max?: number; authenticatorPassword?: string } = {}): Promise<CallerSql> {
+  /** Connects as `authenticator` with its password (set with postgres.ts setRolePasswords). */
+  static async connect(superuserUrl: string, options: { max?: number; authenticatorPassword: string }): Promise<CallerSql> {
     const url = new URL(superuserUrl);
-    const given = options.authenticatorPassword;
-    const password =
-      given ?? createHmac('sha256', `${decodeURIComponent(url.password)}@${url.host}`).update('authenticator').digest('hex');
     url.username = 'authenticator';
-    url.password = encodeURIComponent(password);
+    url.password = encodeURIComponent(options.authenticatorPassword);
     const pool = new pg.Pool({ connectionString: url.toString(), max: options.max ?? 10, idleTimeoutMillis: 10_000 });
     pool.on('error', () => undefined); // an idle client lost its connection; the next checkout reconnects
     const sql = new CallerSql(pool);
     try {
-      await sql.probe();
+      await sql.loadRoleSettings();
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (given !== undefined || (code !== '28P01' && code !== '28000')) {
-        await pool.end();
-        throw err;
-      }
-      await setAuthenticatorPassword(superuserUrl, password);
-      await sql.probe();
+      await pool.end();
+      throw err;
     }
-    await sql.loadRoleSettings();
     return sql;
-  }
-
-  private async probe(): Promise<void> {
-    const client = await this.pool.connect();
-    client.release();
   }
 
   private async loadRoleSettings(): Promise<void> {
@@ -169,32 +150,6 @@ export class CallerSql {
 
   async close(): Promise<void> {
     await this.pool.end();
-  }
-}
-
-async function setAuthenticatorPassword(superuserUrl: string, password: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: superuserUrl });
-  await admin.connect();
-  try {
-    // ALTER ROLE takes no parameters; the password is hex, so quoting is trivial.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.query(`alter role authenticator with login password '${password}'`);
-        return;
-      } catch (err) {
-        // Two backends starting at once on one cluster: "tuple concurrently updated".
-        if ((err as { code?: string }).code === 'XX000' && attempt < 5) {
-          await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
-          continue;
-        }
-        if ((err as { code?: string }).code === '42704') {
-          throw new Error('role "authenticator" does not exist: apply the platform SQL (src/local/platform) first');
-        }
-        throw err;
-      }
-    }
-  } finally {
-    await admin.end();
   }
 }
 

@@ -15,15 +15,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { createClient } from '@supabase/supabase-js';
 import ws from 'ws';
+import { repoRoot, startServer } from './lib/server.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     modules: { type: 'string', default: '500' },
@@ -41,44 +38,6 @@ const BYTES = Number(args.bytes);
 if (!existsSync(join(repoRoot, 'dist/cli.js'))) {
   process.stderr.write('bench/import.mjs runs the built CLI: run `npm run build` first\n');
   process.exit(1);
-}
-
-// ------------------------------------------------------------------ the server
-
-async function startServer(workDir) {
-  const outfile = join(repoRoot, 'bench/results/tmp/import.server.mjs');
-  await mkdir(dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [join(repoRoot, 'bench/import.server.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [outfile, JSON.stringify({ workDir, repoRoot, port })], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const pending = [];
-  lines.on('line', (line) => pending.shift()?.(JSON.parse(line)));
-  const next = () => new Promise((resolveLine) => pending.push(resolveLine));
-  child.once('exit', (code) => {
-    if (code !== 0) {
-      process.stderr.write(`bench server exited with ${code}\n`);
-      process.exit(1);
-    }
-  });
-  const info = await next();
-  return {
-    info,
-    user: () => {
-      child.stdin.write('user\n');
-      return next();
-    },
-    stop: () => child.stdin.end(),
-  };
 }
 
 // ------------------------------------------------------------------ the counting proxy
@@ -230,7 +189,7 @@ async function naiveImport(proxyUrl, anonKey, user, hashes) {
 
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'bench-import-'));
-  const server = await startServer(work);
+  const server = await startServer('import', work);
   const proxy = await startProxy(server.info.url);
   try {
     const course = join(work, 'bench-course');
@@ -238,7 +197,7 @@ async function main() {
     const rows = 1 + MODULES + MODULES * VIDEOS;
     process.stderr.write(`course: 1 session × ${MODULES} modules × ${VIDEOS} videos of ${BYTES} bytes (${rows} rows)\n`);
 
-    const author = await server.user();
+    const author = await server.request('user');
     let mark = proxy.mark();
     const first = await runCli(proxy.url, server.info.anonKey, author, work, ['import', course, '--json', '--concurrency', args.concurrency]);
     if (first.code !== 0) throw new Error(`first import failed (${first.code}):\n${first.stderr}`);
@@ -259,7 +218,7 @@ async function main() {
     const sorted = [...reruns].sort((a, b) => a - b);
     const again = { code: 0, ms: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1] };
 
-    const naiveUser = await server.user();
+    const naiveUser = await server.request('user');
     mark = proxy.mark();
     const naiveMs = await naiveImport(proxy.url, server.info.anonKey, naiveUser, hashes);
     const naivePhases = phases(mark());
@@ -296,7 +255,7 @@ async function main() {
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     await proxy.close();
-    server.stop();
+    await server.stop();
     if (!args.keep) await rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
 }

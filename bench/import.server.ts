@@ -8,31 +8,24 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { createClient } from '@supabase/supabase-js';
 import ws from 'ws';
-import { applyMigrations, applyPlatform, databaseUrl, setRolePasswords, startPostgres } from '../src/local/postgres.js';
 import { startBackend } from '../src/local/server.js';
+import { startMigratedPostgres } from './lib/postgres.js';
 
 interface Config {
   workDir: string;
   repoRoot: string;
-  port: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as Config;
 
 async function main(): Promise<void> {
-  const superuserPassword = randomBytes(12).toString('hex');
-  const rolePassword = randomBytes(12).toString('hex');
-  const postgres = await startPostgres({ dataDir: join(config.workDir, 'pg'), port: config.port, superuserPassword, ephemeral: true });
-  const adminUrl = postgres.superuserUrl('postgres');
-  await applyPlatform(adminUrl, join(config.repoRoot, 'src/local/platform'));
-  await setRolePasswords(adminUrl, { postgres: rolePassword, authenticator: rolePassword, supabase_auth_admin: rolePassword, supabase_storage_admin: rolePassword });
-  await applyMigrations(databaseUrl({ port: config.port, user: 'postgres', password: rolePassword, database: 'postgres' }), join(config.repoRoot, 'supabase/migrations'));
+  const postgres = await startMigratedPostgres(config.workDir, config.repoRoot);
 
   const dataDir = join(config.workDir, 'data');
   await mkdir(dataDir, { recursive: true });
   const backend = await startBackend({
-    databaseUrl: adminUrl,
-    authenticatorPassword: rolePassword,
+    databaseUrl: postgres.adminUrl,
+    authenticatorPassword: postgres.rolePassword,
     port: 0,
     jwtSecret: randomBytes(32).toString('hex'),
     dataDir,

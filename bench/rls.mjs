@@ -2,35 +2,16 @@
 // (role authenticated) against the same SQL as a role that bypasses RLS (service_role, same
 // claims), on 1,000 users, 10,000 sessions, 20,000 modules and 100,000 videos.
 // Run: node bench/rls.mjs [--iterations N]   (starts its own embedded PostgreSQL, then removes it)
-import { mkdtempSync, chmodSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import pg from 'pg';
+import { importBundled, repoRoot } from './lib/server.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1]) || 200;
 
-// src/local/postgres.ts is TypeScript: transpile it next to the repo's node_modules.
-const outDir = join(root, 'bench', 'results', 'tmp');
-mkdirSync(outDir, { recursive: true });
-const outfile = join(outDir, 'postgres.mjs');
-await build({ entryPoints: [join(root, 'src', 'local', 'postgres.ts')], outfile, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
-const local = await import(pathToFileURL(outfile).href);
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+// bench/lib/postgres.ts is TypeScript: bundle it next to the repo's node_modules.
+const { startMigratedPostgres } = await importBundled('bench/lib/postgres.ts', 'postgres');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,15 +21,9 @@ const median = (xs) => {
 
 const parent = mkdtempSync(join(tmpdir(), 'session-bench-'));
 chmodSync(parent, 0o755);
-const superuserPassword = randomBytes(12).toString('hex');
-const rolePassword = randomBytes(12).toString('hex');
-const port = await freePort();
-const server = await local.startPostgres({ dataDir: join(parent, 'data'), port, superuserPassword, ephemeral: true });
+const server = await startMigratedPostgres(parent, repoRoot);
 try {
-  const adminUrl = server.superuserUrl('postgres');
-  await local.applyPlatform(adminUrl);
-  await local.setRolePasswords(adminUrl, { postgres: rolePassword });
-  await local.applyMigrations(local.databaseUrl({ port, user: 'postgres', password: rolePassword }));
+  const { adminUrl } = server;
 
   const db = new pg.Client({ connectionString: adminUrl });
   db.on('error', () => undefined);

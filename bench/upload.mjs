@@ -8,7 +8,6 @@
 // `session local start` would; this process is the client (tus-js-client, as the CLI uses it). Each upload
 // goes to a fresh `uploading` video row of a signed-in user, so the storage policies run as they do for the
 // CLI. Reports MB/s (10^6 bytes/s), the ratio to the copy, and the CPU seconds each process spent.
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,15 +15,12 @@ import { request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { createClient } from '@supabase/supabase-js';
 import * as tus from 'tus-js-client';
 import ws from 'ws';
+import { startServer } from './lib/server.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     'size-mib': { type: 'string', default: '1024' },
@@ -62,31 +58,6 @@ async function copyOnce(source, target) {
   const ms = performance.now() - t0;
   await rm(target, { force: true });
   return ms;
-}
-
-async function startServer(workDir) {
-  const outfile = join(repoRoot, 'bench/results/tmp/upload.server.mjs');
-  await mkdir(dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [join(repoRoot, 'bench/upload.server.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [outfile, JSON.stringify({ workDir, repoRoot, port })], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const line = await new Promise((resolveLine, reject) => {
-    const rl = createInterface({ input: child.stdout });
-    rl.once('line', resolveLine);
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  return { child, info: JSON.parse(line) };
 }
 
 async function serverCpu(statsUrl) {
@@ -178,7 +149,8 @@ async function main() {
 
   await copyOnce(source, join(workDir, 'copy.mp4')); // warm the page cache
 
-  const { child, info } = await startServer(workDir);
+  const server = await startServer('upload', workDir);
+  const { info } = server;
   const results = [];
   try {
     const admin = createClient(info.url, info.serviceRoleKey, { auth: { persistSession: false }, realtime: { transport: ws } });
@@ -262,8 +234,7 @@ async function main() {
       }
     }
   } finally {
-    child.stdin.end();
-    await new Promise((r) => child.once('exit', r));
+    await server.stop();
   }
 
   const summary = {

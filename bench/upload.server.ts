@@ -21,17 +21,16 @@ import pg from 'pg';
 import { applyCors, rejectApiKey, resolveGatewayAuth } from '../src/local/gateway.js';
 import { deriveApiKeys } from '../src/local/keys.js';
 import { verifyJwt } from '../src/local/jwt.js';
-import { applyMigrations, applyPlatform, databaseUrl, setRolePasswords, startPostgres } from '../src/local/postgres.js';
 import { startBackend } from '../src/local/server.js';
 import type { BackendContext, BackendService } from '../src/local/service.js';
 import { CallerSql } from '../src/local/sql.js';
 import { createStorageService, STORAGE_PREFIX } from '../src/local/storage/index.js';
 import type { ResumableOptions } from '../src/local/storage/tus.js';
+import { startMigratedPostgres } from './lib/postgres.js';
 
 interface Config {
   workDir: string;
   repoRoot: string;
-  port: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as Config;
@@ -97,21 +96,8 @@ function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): P
 }
 
 async function main(): Promise<void> {
-  const superuserPassword = randomBytes(12).toString('hex');
-  const rolePassword = randomBytes(12).toString('hex');
-  const postgres = await startPostgres({ dataDir: join(config.workDir, 'pg'), port: config.port, superuserPassword, ephemeral: true });
-  const adminUrl = postgres.superuserUrl('postgres');
-  await applyPlatform(adminUrl, join(config.repoRoot, 'src/local/platform'));
-  await setRolePasswords(adminUrl, {
-    postgres: rolePassword,
-    authenticator: rolePassword,
-    supabase_auth_admin: rolePassword,
-    supabase_storage_admin: rolePassword,
-  });
-  await applyMigrations(
-    databaseUrl({ port: config.port, user: 'postgres', password: rolePassword, database: 'postgres' }),
-    join(config.repoRoot, 'supabase/migrations'),
-  );
+  const postgres = await startMigratedPostgres(config.workDir, config.repoRoot);
+  const { adminUrl, rolePassword } = postgres;
 
   const jwtSecret = randomBytes(32).toString('hex');
   const dataDir = join(config.workDir, 'data');

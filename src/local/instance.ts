@@ -16,7 +16,6 @@ import { createServer } from 'node:net';
 import { generateJwtSecret, deriveApiKeys, type ApiKeys } from './keys.js';
 import { parseTomlTables } from './toml.js';
 
-export const DEFAULT_API_PORT = 54321;
 const ROOT_DATA_DIR = '/var/tmp/session-local';
 
 export interface Secrets {
@@ -271,15 +270,6 @@ export async function healthy(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
     return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `dir` holds anything of an instance (used by reset and messages). */
-export function hasData(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory() && (existsSync(paths(dir).pg) || existsSync(paths(dir).secrets));
   } catch {
     return false;
   }

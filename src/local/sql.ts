@@ -31,8 +31,6 @@ export interface CallerTransactionOptions {
 
 export type SqlClient = pg.PoolClient;
 
-export const ANON_CALLER: SqlCaller = { role: 'anon', claims: { role: 'anon' } };
-
 /**
  * The only roles a request may act as. `authenticator` may SET ROLE to these, but a role name from a JWT
  * is checked here first, so no token (however it was signed) switches to any other role, `authenticator`

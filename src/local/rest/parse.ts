@@ -219,9 +219,6 @@ export function parsePrefer(header: string | undefined): Preferences {
   return prefs;
 }
 
-/** Query parameters that are not filters. */
-export const RESERVED_PARAMS = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict', 'and', 'or', 'not.and', 'not.or', 'apikey']);
-
 export interface EmbedModifiers {
   filters: Filter[];
   order: OrderTerm[] | null;

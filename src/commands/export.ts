@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from '../core/context.js';
 import type { Api } from '../core/api.js';
 import type { SessionTree, TreeVideo } from '../core/content.js';
 import { CliError, ExitCode } from '../core/errors.js';
+import { writeFileAtomic } from '../config/atomic-file.js';
 import { formatFor, serializeManifest, type ManifestDocument } from '../core/manifest.js';
 import { message, none, record, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
@@ -72,9 +73,7 @@ export async function run(opts: ExportOptions, ctx: Context): Promise<View> {
     return message(serializeManifest(exported.document, 'yaml').trimEnd(), exported.document);
   }
   await mkdir(manifestDir, { recursive: true });
-  const tmp = `${opts.output}.${process.pid}.tmp`;
-  await writeFile(tmp, serializeManifest(exported.document, format));
-  await rename(tmp, opts.output);
+  await writeFileAtomic(opts.output, serializeManifest(exported.document, format), 0o666);
   io.success(`Wrote ${opts.output}: ${result.modules} module${result.modules === 1 ? '' : 's'}, ${result.videos} video${result.videos === 1 ? '' : 's'}`);
   return io.json
     ? none(result)

@@ -2,8 +2,7 @@
 // directory, written atomically (temp file + rename), bound to the project URL it was issued for.
 // Refreshing takes a lock on the file, because refresh tokens rotate: two processes refreshing
 // the same token past Supabase's reuse window would revoke the whole session.
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Context } from '../core/context.js';
 import type { ProjectConfig } from './project.js';
@@ -12,6 +11,7 @@ import { CliError, ExitCode, authError } from '../core/errors.js';
 import type { AuthSession, AuthTarget } from '../core/session-auth.js';
 import { configDir } from './paths.js';
 import { withFileLock, type LockOptions } from './lock.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 /** The file's shape. Field names are snake_case, as Supabase's session JSON. */
 export interface StoredCredentials extends AuthSession {
@@ -81,24 +81,8 @@ export function parseCredentials(text: string): StoredCredentials | null {
 
 /** Writes the file atomically: a 0600 temp file in the same 0700 directory, synced, renamed over the old one. */
 export async function writeCredentials(file: string, creds: StoredCredentials): Promise<void> {
-  const dir = await ensurePrivateDir(file);
-  const temp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(creds, null, 2)}\n`);
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(temp, file);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
+  await ensurePrivateDir(file);
+  await writeFileAtomic(file, `${JSON.stringify(creds, null, 2)}\n`);
 }
 
 /** The file's directory, created 0700; one that predates us with a wider mode is tightened. */

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic, writeFileAtomicSync } from '../../config/atomic-file.js';
 
 /**
  * sha256 of local files remembered between runs (`<stateDir>/hashes.json`), so a re-import
@@ -89,9 +89,7 @@ export class HashCache {
     if (!this.dirty) return;
     const text = this.serialise(now);
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = this.tempPath();
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, this.path);
+    await writeFileAtomic(this.path, text);
     this.dirty = false;
   }
 
@@ -100,9 +98,7 @@ export class HashCache {
     if (!this.dirty) return;
     const text = this.serialise(now);
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = this.tempPath();
-    writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, this.path);
+    writeFileAtomicSync(this.path, text);
     this.dirty = false;
   }
 
@@ -112,9 +108,5 @@ export class HashCache {
       .sort((a, b) => b[1].at - a[1].at)
       .slice(0, MAX_ENTRIES);
     return JSON.stringify({ version: 1, entries: Object.fromEntries(kept) });
-  }
-
-  private tempPath(): string {
-    return `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { withFileLock } from '../../config/lock.js';
+import { writeFileAtomic } from '../../config/atomic-file.js';
 
 /** A tus upload remembered across runs (the shape tus-js-client's URL storage keeps). */
 export interface StoredUpload {
@@ -118,9 +119,7 @@ export class ResumeStore {
         async () => {
           const data = await this.read();
           change(data);
-          const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-          await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-          await rename(tmp, this.path);
+          await writeFileAtomic(this.path, `${JSON.stringify(data, null, 2)}\n`);
         },
         { staleMs: LOCK_STALE_MS, timeoutMs: LOCK_WAIT_MS, retryMs: 15 },
       );

@@ -1,7 +1,7 @@
 // The contract between the local HTTP server and each service mounted on it (/auth/v1, /rest/v1, ...).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
-import type { JwtResult } from './jwt.js';
+import type { JwtClaims, JwtResult } from './jwt.js';
 import type { ApiKeys } from './keys.js';
 import type { CallerSql, SqlCaller } from './sql.js';
 
@@ -80,12 +80,13 @@ export interface BackendService {
 
 export type ServiceFactory = (backend: BackendContext) => BackendService | Promise<BackendService>;
 
+/** The caller verified claims make: their `role` (anon when missing or empty), kept in the claims too. */
+export function callerFromClaims(claims: JwtClaims): SqlCaller {
+  const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : 'anon';
+  return { role, claims: { ...claims, role } };
+}
+
 /** The caller a database request runs as: the verified JWT's role and claims, else anon. */
 export function sqlCallerFrom(auth: GatewayAuth): SqlCaller {
-  if (auth.verified?.ok) {
-    const claims = auth.verified.claims;
-    const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : 'anon';
-    return { role, claims: { ...claims, role } };
-  }
-  return { role: 'anon', claims: { role: 'anon' } };
+  return callerFromClaims(auth.verified?.ok ? auth.verified.claims : {});
 }

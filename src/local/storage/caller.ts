@@ -1,7 +1,7 @@
 // Who a Storage request acts as. Storage verifies the bearer JWT itself (jose) and refuses a bad or expired one
 // with 403; the role and `sub` then drive the database settings of every transaction (see database.ts).
 import type { JwtFailure, JwtResult } from '../jwt.js';
-import type { GatewayAuth } from '../service.js';
+import { callerFromClaims, type GatewayAuth } from '../service.js';
 import type { SqlCaller } from '../sql.js';
 import { storageErrors, type StorageError } from './errors.js';
 
@@ -37,10 +37,8 @@ export function callerFromToken(token: string | null, verified: JwtResult | null
     return { ok: false, error: storageErrors.accessDenied('Invalid Compact JWS') };
   }
   if (!verified.ok) return { ok: false, error: storageErrors.accessDenied(joseMessage(verified.failure)) };
-  const claims = verified.claims;
-  const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : 'anon';
-  const sub = typeof claims.sub === 'string' ? claims.sub : '';
-  return { ok: true, caller: { role, claims: { ...claims, role }, token, sub } };
+  const sub = typeof verified.claims.sub === 'string' ? verified.claims.sub : '';
+  return { ok: true, caller: { ...callerFromClaims(verified.claims), token, sub } };
 }
 
 export function callerFromGateway(auth: GatewayAuth): CallerResult {

@@ -46,7 +46,3 @@ export function expiredCopy(accessToken: string, jwtSecret: string): string {
   const now = Math.floor(Date.now() / 1000);
   return signJwt({ ...claims, iat: now - 7200, exp: now - 3600 }, jwtSecret);
 }
-
-export function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}

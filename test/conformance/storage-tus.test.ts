@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestBackend, type SignedInUser, type TestBackend } from '../support/backend.js';
-import { createUploadingVideo, expiredCopy, sha256 } from './storage-support.js';
+import { sha256 } from '../support/media.js';
+import { createUploadingVideo, expiredCopy } from './storage-support.js';
 
 const MiB = 1024 * 1024;
 // The Node build exports FileUrlStorage; its type declarations do not.

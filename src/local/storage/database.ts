@@ -164,19 +164,15 @@ export class StorageDatabase {
     try {
       await client.query('begin');
       await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${write.bucket}/${write.name}`]);
-      const existing = await client.query<{ version: string | null }>(
-        'select version from storage.objects where bucket_id = $1 and name = $2 for update',
+      const existing = await client.query<ObjectRow>(
+        `select ${OBJECT_COLUMNS} from storage.objects where bucket_id = $1 and name = $2 for update`,
         [write.bucket, write.name],
       );
       const previous = existing.rows[0];
       if (previous && previous.version === write.version) {
         // The same upload completing twice (a repeated final PATCH): nothing to write.
-        const { rows } = await client.query<ObjectRow>(
-          `select ${OBJECT_COLUMNS} from storage.objects where bucket_id = $1 and name = $2`,
-          [write.bucket, write.name],
-        );
         await client.query('commit');
-        return { row: rows[0] as ObjectRow, replacedVersion: null };
+        return { row: previous, replacedVersion: null };
       }
       if (previous && !write.upsert) throw storageErrors.duplicate();
       const { rows } = await client.query<ObjectRow>(`${insertSql(true)} returning ${OBJECT_COLUMNS}`, [

@@ -7,6 +7,7 @@ import {
   applyPlatform,
   applySeed,
   databaseUrl,
+  isInitialised,
   packageRoot,
   runningPid,
   seedFile,
@@ -78,7 +79,7 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
       await stopPostgresInDataDir(files.pg);
     }
     const dbPort = (await isPortFree(options.port + 1)) ? options.port + 1 : await freePort();
-    const firstStart = !existsSync(path.join(files.pg, 'PG_VERSION'));
+    const firstStart = !isInitialised(files.pg);
     options.log(firstStart ? `initialising PostgreSQL 17 in ${files.pg}` : `starting PostgreSQL 17 from ${files.pg}`);
     pg = await startPostgres({ dataDir: files.pg, port: dbPort, superuserPassword: secrets.superuser_password });
     const superuserUrl = pg.superuserUrl('postgres');

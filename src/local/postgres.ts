@@ -229,6 +229,18 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
+/** Runs `work` in one transaction on `client`; on failure rolls back and throws "<what> failed: <reason>". */
+async function inTransaction(client: pg.Client, what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await client.query('begin');
+    await work();
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw new Error(`${what} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 function sqlFiles(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
@@ -240,14 +252,7 @@ export async function applyPlatform(superuserUrl: string, dir = platformDir()): 
   await withClient(superuserUrl, async (client) => {
     for (const file of sqlFiles(dir)) {
       const sql = await readFile(join(dir, file), 'utf8');
-      try {
-        await client.query('begin');
-        await client.query(sql);
-        await client.query('commit');
-      } catch (err) {
-        await client.query('rollback').catch(() => undefined);
-        throw new Error(`platform file ${file} failed: ${(err as Error).message}`, { cause: err });
-      }
+      await inTransaction(client, `platform file ${file}`, () => client.query(sql));
     }
   });
 }
@@ -366,18 +371,13 @@ export async function applyMigrations(postgresUrl: string, dir = migrationsDir()
     for (const migration of listMigrations(dir)) {
       if (applied.has(migration.version)) continue;
       const sql = await readFile(migration.path, 'utf8');
-      try {
-        await client.query('begin');
+      await inTransaction(client, `migration ${migration.version}_${migration.name}.sql`, async () => {
         await client.query(sql);
         await client.query(
           'insert into supabase_migrations.schema_migrations(version, name, statements) values ($1, $2, $3)',
           [migration.version, migration.name, splitStatements(sql)],
         );
-        await client.query('commit');
-      } catch (err) {
-        await client.query('rollback').catch(() => undefined);
-        throw new Error(`migration ${migration.version}_${migration.name}.sql failed: ${(err as Error).message}`, { cause: err });
-      }
+      });
       done.push(migration.version);
     }
     return done;
@@ -387,16 +387,7 @@ export async function applyMigrations(postgresUrl: string, dir = migrationsDir()
 /** Runs the seed file in one transaction as `postgres` (as `supabase db reset` does); returns its sha256. */
 export async function applySeed(postgresUrl: string, file = seedFile()): Promise<string> {
   const sql = await readFile(file, 'utf8');
-  await withClient(postgresUrl, async (client) => {
-    try {
-      await client.query('begin');
-      await client.query(sql);
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw new Error(`seed ${file} failed: ${(err as Error).message}`, { cause: err });
-    }
-  });
+  await withClient(postgresUrl, (client) => inTransaction(client, `seed ${file}`, () => client.query(sql)));
   return createHash('sha256').update(sql).digest('hex');
 }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Context, GlobalOptions } from '../core/context.js';
 import type { View } from '../ui/printer.js';
 import { usageError } from '../core/errors.js';
+import { MAX_CONCURRENCY } from '../core/constants.js';
 
 /** Builds the context from the global flags of the command being run. */
 export async function contextFor(cmd: Command): Promise<Context> {
@@ -48,8 +49,6 @@ export function parsePosition(value: string, flag: string): number {
   }
   return n;
 }
-
-const MAX_CONCURRENCY = 16;
 
 /** `--concurrency` of `video upload` and `import`: files uploaded at once, 1..16. */
 export function parseConcurrency(value: string): number {

@@ -1,4 +1,5 @@
 import { usageError } from '../core/errors.js';
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../core/constants.js';
 
 /** Which Supabase project a command talks to, and as which profile. */
 export interface ProjectConfig {
@@ -91,11 +92,11 @@ export async function loadProjectConfig(opts: LoadConfigOptions = {}): Promise<P
   );
 }
 
-/** `concurrency` from `.sessionrc`: a whole number from 1 to 16, as `--concurrency` takes. */
+/** `concurrency` from `.sessionrc`: a whole number from 1 to MAX_CONCURRENCY, as `--concurrency` takes. */
 function rcConcurrency(value: unknown, file: string): number | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 16) {
-    throw usageError(`${file}: concurrency must be a whole number from 1 to 16`, 'fix it, or remove it to use the default (3)', 'bad_config');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
+    throw usageError(`${file}: concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`, `fix it, or remove it to use the default (${DEFAULT_CONCURRENCY})`, 'bad_config');
   }
   return value;
 }

@@ -11,6 +11,9 @@ export const MAX_PAGE = 1000;
 /** Files uploaded at once unless `--concurrency` says otherwise. */
 export const DEFAULT_CONCURRENCY = 3;
 
+/** `--concurrency` and `.sessionrc` `concurrency`: at most this many files at once. */
+export const MAX_CONCURRENCY = 16;
+
 /** `session video url`: seconds a signed URL works unless `--expires` says otherwise. */
 export const DEFAULT_EXPIRES = 3600;
 

@@ -11,7 +11,7 @@ const allowed: Record<string, string[]> = {
   'ui/mask.ts': [],
   'ui/visible.ts': [],
   'commands/index.ts': ['./runner.js', '../core/constants.js', './auth/index.js', './session/index.js', './module/index.js', './video/index.js', './local/index.js'],
-  'commands/runner.ts': ['../core/errors.js'],
+  'commands/runner.ts': ['../core/errors.js', '../core/constants.js'],
   'core/errors.ts': [],
   'core/constants.ts': [],
 };

@@ -3,11 +3,11 @@ import type { Context } from '../core/context.js';
 import type { Api } from '../core/api.js';
 import { message, none, type View } from '../ui/printer.js';
 import { assertCanConfirm, confirmOrYes } from '../ui/prompt.js';
-import { normalizePaths, purgeDeletedObjects, STORAGE_REMOVE_BATCH } from '../core/content.js';
+import { normalizePaths, purgeDeletedObjects } from '../core/content.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { isUuid } from '../core/refs.js';
 import { formatBytes } from '../ui/format.js';
-import { VIDEO_BUCKET, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, storageError, type StoredObject, type VideoRow } from '../core/videos.js';
+import { STORAGE_REMOVE_BATCH, VIDEO_BUCKET, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, storageError, type StoredObject, type VideoRow } from '../core/videos.js';
 
 /** Uploads left `uploading` this long are abandoned. */
 export const STALE_UPLOAD_MS = 24 * 3600 * 1000;

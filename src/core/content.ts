@@ -6,7 +6,7 @@
 import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError, usageError } from './errors.js';
-import { removeObjects, type VideoRow } from './videos.js';
+import { removeObjects, STORAGE_REMOVE_BATCH, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
 import { SESSION_TYPES } from './constants.js';
 
@@ -107,8 +107,6 @@ export function checkSessionType(type: string | undefined): string | undefined {
 
 const SESSION_COLUMNS = 'id,user_id,name,session_type,key,created_at,updated_at';
 const MODULE_COLUMNS = 'id,user_id,session_id,name,key,order_index,created_at,updated_at';
-/** The Storage API removes at most this many paths per call. */
-export const STORAGE_REMOVE_BATCH = 1000;
 
 // ---------------------------------------------------------------- references
 

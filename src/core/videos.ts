@@ -148,11 +148,14 @@ export async function listObjectsDeep(client: SupabaseClient, prefix: string): P
   return found;
 }
 
-/** Removes objects by path, 1,000 a call; answers how many Storage deleted. */
+/** The Storage API removes at most this many paths per call. */
+export const STORAGE_REMOVE_BATCH = 1000;
+
+/** Removes objects by path, STORAGE_REMOVE_BATCH a call; answers how many Storage deleted. */
 export async function removeObjects(client: SupabaseClient, paths: string[]): Promise<number> {
   let removed = 0;
-  for (let i = 0; i < paths.length; i += 1000) {
-    const { data, error } = await client.storage.from(VIDEO_BUCKET).remove(paths.slice(i, i + 1000));
+  for (let i = 0; i < paths.length; i += STORAGE_REMOVE_BATCH) {
+    const { data, error } = await client.storage.from(VIDEO_BUCKET).remove(paths.slice(i, i + STORAGE_REMOVE_BATCH));
     if (error) throw storageError(error, 'storage refused the delete');
     removed += data?.length ?? 0;
   }

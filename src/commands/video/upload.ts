@@ -2,7 +2,7 @@ import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { checkRef } from '../../core/refs.js';
 import { resolveRef } from '../../core/content.js';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { CliError, ExitCode, interruptedError, usageError } from '../../core/errors.js';
 import { exitCodeFor, type UploadReport } from '../../core/upload/queue.js';
 import { DEFAULT_CONCURRENCY } from '../../core/constants.js';
 import { uploadReportView } from './views.js';
@@ -39,11 +39,7 @@ function reportError(report: UploadReport, opts: UploadOptions): CliError | null
   const bad = report.files.filter((f) => f.status === 'failed' || f.status === 'refused');
   if (code === ExitCode.interrupted) {
     const left = report.files.filter((f) => f.status === 'failed').length;
-    return new CliError(`interrupted; ${left} file${left === 1 ? '' : 's'} not finished`, {
-      code: 'interrupted',
-      hint: `run the same command again to resume where it stopped: ${again}`,
-      exitCode: ExitCode.interrupted,
-    });
+    return interruptedError(`interrupted; ${left} file${left === 1 ? '' : 's'} not finished`, `run the same command again to resume where it stopped: ${again}`);
   }
   if (code !== ExitCode.partial) {
     const first = bad[0]!;

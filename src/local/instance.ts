@@ -9,10 +9,11 @@
 //   <dir>/seeded         marker: supabase/seed.sql was loaded (first start, reset)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { createServer } from 'node:net';
+import { writeFileAtomicSync } from '../config/atomic-file.js';
 import { generateJwtSecret, deriveApiKeys, type ApiKeys } from './keys.js';
 import { parseTomlTables } from './toml.js';
 
@@ -93,13 +94,6 @@ export function assertOwnDir(dir: string): Stats | null {
   return st;
 }
 
-function writePrivate(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
-}
-
 /** The instance's secrets, created (0600) on first use. */
 export function loadOrCreateSecrets(dir: string): Secrets {
   const file = paths(dir).secrets;
@@ -110,7 +104,7 @@ export function loadOrCreateSecrets(dir: string): Secrets {
     superuser_password: randomBytes(18).toString('hex'),
     role_password: randomBytes(18).toString('hex'),
   };
-  writePrivate(file, `${JSON.stringify(secrets, null, 2)}\n`);
+  writeFileAtomicSync(file, `${JSON.stringify(secrets, null, 2)}\n`);
   return secrets;
 }
 
@@ -131,7 +125,7 @@ export function readState(dir: string): InstanceState | null {
 }
 
 export function writeState(dir: string, state: InstanceState): void {
-  writePrivate(paths(dir).state, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileAtomicSync(paths(dir).state, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export function isAlive(pid: number): boolean {

@@ -7,7 +7,7 @@ import { normalizePaths, purgeDeletedObjects } from '../core/content.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { isUuid } from '../core/refs.js';
 import { formatBytes } from '../ui/format.js';
-import { STORAGE_REMOVE_BATCH, VIDEO_BUCKET, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, storageError, type StoredObject, type VideoRow } from '../core/videos.js';
+import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from '../core/videos.js';
 
 /** Uploads left `uploading` this long are abandoned. */
 export const STALE_UPLOAD_MS = 24 * 3600 * 1000;
@@ -164,9 +164,9 @@ async function adminClient(ctx: Context, api: Api, serviceKey: string): Promise<
  * user's queue; those of living users are left to them) and their top-level folders.
  */
 async function planDeletedUsers(admin: SupabaseClient, self: string): Promise<NonNullable<GcPlan['deletedUsers']>> {
-  const { data: top, error } = await admin.storage.from(VIDEO_BUCKET).list('', { limit: 1000 });
-  if (error) throw storageError(error, 'cannot list the bucket with the service-role key');
-  const folders = (top ?? []).filter((e) => e.id === null && isUuid(e.name) && e.name !== self).map((e) => e.name);
+  // Every page of the top level: one folder per user, so more than 1,000 authors is ordinary.
+  const top = await listFolder(admin, '');
+  const folders = top.filter((e) => e.id === null && isUuid(e.name) && e.name !== self).map((e) => e.name);
   const { data: queue, error: claimError } = await admin.rpc('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH });
   if (claimError) throw new CliError(`cannot claim deleted users' paths: ${claimError.message}`, { code: 'gc_service', exitCode: ExitCode.failure });
   const queuedPaths = normalizePaths(queue);
@@ -176,7 +176,8 @@ async function planDeletedUsers(admin: SupabaseClient, self: string): Promise<No
   const objects: StoredObject[] = [];
   for (const id of folders) if (gone.has(id)) objects.push(...(await listObjectsDeep(admin, id)));
   const queued = queuedPaths.filter((p) => gone.has(p.split('/')[0] ?? ''));
-  return { queued, objects: objects.filter((o) => !queued.includes(o.path)), users: [...gone] };
+  const queuedSet = new Set(queued);
+  return { queued, objects: objects.filter((o) => !queuedSet.has(o.path)), users: [...gone] };
 }
 
 async function userExists(admin: SupabaseClient, id: string): Promise<boolean> {

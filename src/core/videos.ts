@@ -120,29 +120,32 @@ export interface StoredObject {
   updated_at: string | null;
 }
 
-/**
- * Every object under `prefix` (a folder, e.g. the caller's id), walking sub-folders:
- * Storage lists one level at a time, 1,000 entries a page.
- */
-export async function listObjectsDeep(client: SupabaseClient, prefix: string): Promise<StoredObject[]> {
+/** One folder level of the bucket, every page of it (Storage lists 1,000 entries a page). */
+export async function listFolder(client: SupabaseClient, folder: string): Promise<Array<{ name: string; id: string | null; metadata: unknown; updated_at?: string | null }>> {
   const bucket = client.storage.from(VIDEO_BUCKET);
+  const entries: Array<{ name: string; id: string | null; metadata: unknown; updated_at?: string | null }> = [];
+  const page = 1000;
+  for (let offset = 0; ; offset += page) {
+    const { data, error } = await bucket.list(folder, { limit: page, offset, sortBy: { column: 'name', order: 'asc' } });
+    if (error) throw storageError(error, `cannot list ${folder}/`);
+    entries.push(...(data ?? []));
+    if (!data || data.length < page) return entries;
+  }
+}
+
+/** Every object under `prefix` (a folder, e.g. the caller's id), walking sub-folders. */
+export async function listObjectsDeep(client: SupabaseClient, prefix: string): Promise<StoredObject[]> {
   const found: StoredObject[] = [];
   const folders = [prefix.replace(/\/+$/, '')];
-  const page = 1000;
   while (folders.length > 0) {
     const folder = folders.shift()!;
-    for (let offset = 0; ; offset += page) {
-      const { data, error } = await bucket.list(folder, { limit: page, offset, sortBy: { column: 'name', order: 'asc' } });
-      if (error) throw storageError(error, `cannot list ${folder}/`);
-      for (const entry of data ?? []) {
-        const path = folder ? `${folder}/${entry.name}` : entry.name;
-        if (entry.id === null) folders.push(path);
-        else {
-          const meta = (entry.metadata ?? {}) as { size?: number; contentLength?: number };
-          found.push({ path, size: meta.size ?? meta.contentLength ?? null, updated_at: entry.updated_at ?? null });
-        }
+    for (const entry of await listFolder(client, folder)) {
+      const path = folder ? `${folder}/${entry.name}` : entry.name;
+      if (entry.id === null) folders.push(path);
+      else {
+        const meta = (entry.metadata ?? {}) as { size?: number; contentLength?: number };
+        found.push({ path, size: meta.size ?? meta.contentLength ?? null, updated_at: entry.updated_at ?? null });
       }
-      if (!data || data.length < page) break;
     }
   }
   return found;

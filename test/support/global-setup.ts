@@ -15,6 +15,8 @@ import {
   setRolePasswords,
   startPostgres,
 } from '../../src/local/postgres.js';
+import { buildIfStale } from '../e2e/login-support.js';
+import { checkSystemPrograms } from './programs.js';
 
 /** Connection facts shared with every test file through inject('postgres'). */
 export interface ProvidedPostgres {
@@ -50,6 +52,10 @@ export async function freePort(): Promise<number> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Missing zsh, fish or Chromium: one line each (or, under CI, a failure) before anything runs.
+  checkSystemPrograms();
+  // Build once, before any test file runs the CLI, so no file rebuilds dist/ under another's feet.
+  buildIfStale();
   const parent = mkdtempSync(join(tmpdir(), 'session-test-pg-'));
   chmodSync(parent, 0o755);
   const superuserPassword = randomBytes(12).toString('hex');

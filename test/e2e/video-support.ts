@@ -25,14 +25,15 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function cliUser(backend: TestBackend, user: SignedInUser): Promise<CliUser> {
+/** `url`: the project URL the CLI uses (default the backend's; a proxy in front of it, say). */
+export async function cliUser(backend: TestBackend, user: SignedInUser, url = backend.url): Promise<CliUser> {
   const home = await mkdtemp(join(tmpdir(), 'session-cli-home-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
     XDG_CONFIG_HOME: join(home, 'config'),
     XDG_STATE_HOME: join(home, 'state'),
-    SUPABASE_URL: backend.url,
+    SUPABASE_URL: url,
     SUPABASE_ANON_KEY: backend.anonKey,
     NO_COLOR: '1',
     LANG: 'C.UTF-8',

@@ -177,14 +177,20 @@ describe('lock file', () => {
   it('excludes: the second holder waits for the first', async () => {
     const lock = join(dir, 'x.lock');
     const order: string[] = [];
+    let aInside: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => {
+      aInside = resolve;
+    });
     await Promise.all([
       withFileLock(lock, async () => {
         order.push('a-in');
+        aInside();
         await new Promise((r) => setTimeout(r, 100));
         order.push('a-out');
       }),
       (async () => {
-        await new Promise((r) => setTimeout(r, 10));
+        // b asks only once a holds the lock, whatever the machine's load.
+        await inside;
         await withFileLock(lock, async () => {
           order.push('b-in');
         });
@@ -199,9 +205,8 @@ describe('lock file', () => {
     const { hostname } = await import('node:os');
     const lock = join(dir, 'dead.lock');
     await writeFile(lock, JSON.stringify({ pid: deadPid, host: hostname(), nonce: 'x', created: Date.now() }));
-    const started = Date.now();
-    const release = await acquireLock(lock, { timeoutMs: 2_000 });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Fresh (created now) and far from stale: only the dead owner can explain getting it at all.
+    const release = await acquireLock(lock, { timeoutMs: 2_000, staleMs: 3_600_000 });
     await release();
     await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
   });

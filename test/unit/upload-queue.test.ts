@@ -55,11 +55,14 @@ class MemoryTransport implements UploadTransport {
   cutAt: number | null = null;
   failWith: TransportError | null = null;
   stepDelayMs = 1;
+  /** When set, every send waits for it after counting itself in flight. */
+  gate: Promise<void> | null = null;
 
   async send(job: TransportJob, hooks: TransportHooks) {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
+      if (this.gate) await this.gate;
       const from = this.offsets.get(job.videoId) ?? 0;
       hooks.onStart(from);
       if (this.failWith) throw this.failWith;
@@ -167,10 +170,18 @@ describe('UploadQueue', () => {
   it('keeps to the concurrency limit', async () => {
     const backend = new MemoryBackend();
     const transport = new MemoryTransport();
-    transport.stepDelayMs = 5;
+    let open: () => void = () => undefined;
+    transport.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const inputs = [1, 2, 3, 4, 5, 6].map((i) => ({ moduleId: 'm2', path: at(`c${i}.mp4`) }));
-    const report = await queue(backend, transport, { concurrency: 2 }).run(inputs);
+    const running = queue(backend, transport, { concurrency: 2 }).run(inputs);
+    // Held at the gate, the queue fills both slots (observed, not waited for by the clock)...
+    while (transport.inFlight < 2) await new Promise((resolve) => setImmediate(resolve));
+    open();
+    const report = await running;
     expect(report.files.every((f) => f.status === 'uploaded')).toBe(true);
+    // ...and never more than both, over the whole run.
     expect(transport.maxInFlight).toBe(2);
   });
 

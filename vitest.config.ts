@@ -8,7 +8,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     fileParallelism: true,
-    testTimeout: 30_000,
+    // Generous: e2e tests move tens of MiB on a 2-core machine other work shares; a hang still ends.
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
   },

@@ -39,9 +39,11 @@ export async function startPausingProxy(target: string): Promise<PausingProxy> {
       answer.pipe(res);
     });
     out.on('error', () => res.destroy());
-    req.socket.once('close', () => {
-      if (!req.complete || !res.writableFinished) out.destroy();
-    });
+    const onClose = (): void => {
+      out.destroy();
+    };
+    req.socket.once('close', onClose);
+    res.once('finish', () => req.socket.off('close', onClose));
     if (req.headers['content-type'] !== TUS_BODY) {
       req.pipe(out);
       return;

@@ -96,7 +96,12 @@ export async function readVideoMetadata(absPath: string, family: ContainerFamily
   if (!READABLE_FAMILIES.has(family)) {
     return { ok: true, media: null, note: `duration and frame size are not read from ${family === 'avi' ? 'AVI' : family} files` };
   }
-  const own = reader ?? (await FileRangeReader.open(absPath));
+  let own: FileRangeReader;
+  try {
+    own = reader ?? (await FileRangeReader.open(absPath));
+  } catch (err) {
+    return { ok: false, reason: `cannot read it: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}` };
+  }
   try {
     const extent = family === 'isobmff' ? await checkBoxes(own) : await checkSegment(own);
     if (extent) return { ok: false, reason: extent };

@@ -117,9 +117,9 @@ export function unplayable(reason: string): string {
 }
 
 async function probeTracks(reader: FileRangeReader): Promise<MediaProbe> {
-  const { Input, ALL_FORMATS, CustomSource } = await import('mediabunny');
+  const { Input, CustomSource, MP4, QTFF, MATROSKA, WEBM } = await import('./media-reader.js');
   const input = new Input({
-    formats: ALL_FORMATS,
+    formats: [MP4, QTFF, MATROSKA, WEBM],
     source: new CustomSource({ getSize: () => reader.size, read: (start, end) => reader.read(start, end), prefetchProfile: 'fileSystem' }),
   });
   try {

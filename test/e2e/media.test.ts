@@ -80,5 +80,5 @@ describe('video metadata', () => {
 
     const { rows } = await backend.db.pool.query('select count(*)::int as n from public.videos v join public.modules m on m.id = v.module_id where m.session_id = $1', [sessionId]);
     expect(rows[0].n).toBe(5);
-  });
+  }, 120_000);
 });

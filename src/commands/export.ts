@@ -137,7 +137,9 @@ export function manifestOfTree(
       const relativePath = `${folder}/${fileName}`;
       const manifestPath = pathOf(relativePath);
       files.push({ video: v, manifestPath, relativePath });
-      videos.push(videoKey === path.posix.basename(manifestPath) ? { file: manifestPath } : { key: videoKey, file: manifestPath });
+      // duration_ms is informational: a re-import checks the file still lasts that long.
+      const duration = v.duration_ms === null || v.duration_ms === undefined ? {} : { duration_ms: v.duration_ms };
+      videos.push(videoKey === path.posix.basename(manifestPath) ? { file: manifestPath, ...duration } : { key: videoKey, file: manifestPath, ...duration });
     }
     return { key, name: m.name, videos };
   });

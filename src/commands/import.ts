@@ -13,6 +13,7 @@ import type { UploadLimits } from '../core/upload/checks.js';
 import type { HashCache } from '../core/upload/hash-cache.js';
 import { message, none, render, table, type Column, type Paint, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
+import { formatDuration } from '../core/media.js';
 import { confirmOrYes } from '../ui/prompt.js';
 
 export interface ImportOptions {
@@ -28,7 +29,8 @@ export interface ImportOptions {
 /** What `import --json` prints: the plan, and once applied what the database did and the upload report. */
 export interface ImportResult {
   actions: PlanAction[];
-  summary: Plan['summary'];
+  /** With `upload_duration_ms`: the length the files to upload add (null when none is known). */
+  summary: Plan['summary'] & { upload_duration_ms: number | null };
   dry_run: boolean;
   applied: ImportApplied | null;
   uploads: UploadReport['files'] | null;
@@ -57,9 +59,13 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
   ]);
   const plan = planImport(desired, current, { prune: opts.prune });
   io.debug(`planned ${plan.actions.length} rows in ${Math.round(performance.now() - started)} ms`);
-  const result: ImportResult = { actions: plan.actions, summary: plan.summary, dry_run: opts.dryRun, applied: null, uploads: null };
+  const files = filesByKey(manifest);
+  // The length the uploads add; also checks the duration_ms a manifest states (an export's).
+  const { importLength } = await import('../core/media-plan.js');
+  const uploadLength = await importLength([...files.values()], plan.actions.filter((a) => a.upload).map((a) => files.get(fileKey(a.session, a.module!, a.key!))!));
+  const result: ImportResult = { actions: plan.actions, summary: { ...plan.summary, upload_duration_ms: uploadLength }, dry_run: opts.dryRun, applied: null, uploads: null };
   if (!io.json && hasChanges(plan)) await render(io, viewOf(plan, result));
-  io.info(summaryLine(plan, opts.dryRun));
+  io.info(summaryLine(plan, opts.dryRun, uploadLength));
   if (opts.dryRun || !hasChanges(plan)) return io.json ? none(result) : none();
 
   const deletes = plan.actions.filter((a) => a.action === 'delete').length;
@@ -74,7 +80,6 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
 
   // Every file to send passes its checks before any row is written.
   const uploads = plan.actions.filter((a) => a.upload);
-  const files = filesByKey(manifest);
   const limits = uploads.length > 0 ? await (await import('../core/videos.js')).uploadLimits(api) : null;
   const mimeTypes = limits ? await checkUploads(uploads, files, limits) : new Map<string, string>();
 
@@ -337,10 +342,11 @@ function displayPath(absolutePath: string): string {
 
 const ACTION_ORDER = ['create', 'update', 'move', 'delete'] as const;
 
-export function summaryLine(plan: Plan, dryRun: boolean): string {
+export function summaryLine(plan: Plan, dryRun: boolean, uploadLength: number | null = null): string {
   const s = plan.summary;
   const parts = ACTION_ORDER.filter((a) => s[a] > 0).map((a) => `${s[a]} to ${a}`);
-  const files = s.upload_files > 0 ? `; ${s.upload_files} file${s.upload_files === 1 ? '' : 's'} to upload (${formatBytes(s.upload_bytes)})` : '';
+  const length = uploadLength === null ? '' : `, ${formatDuration(uploadLength)} of video`;
+  const files = s.upload_files > 0 ? `; ${s.upload_files} file${s.upload_files === 1 ? '' : 's'} to upload (${formatBytes(s.upload_bytes)}${length})` : '';
   if (parts.length === 0 && files === '') return `No changes: ${s.unchanged} row${s.unchanged === 1 ? '' : 's'} up to date.`;
   const head = parts.length > 0 ? `Plan: ${parts.join(', ')}, ${s.unchanged} unchanged` : `Plan: rows up to date (${s.unchanged})`;
   return `${head}${files}.${dryRun ? ' Dry run: nothing written.' : ''}`;

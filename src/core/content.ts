@@ -36,6 +36,14 @@ export interface ModuleEntry extends ModuleRow {
   position: number;
 }
 
+/** A module with its totals, computed in the database (`list_modules`). */
+export interface ModuleSummary extends ModuleEntry {
+  video_count: number;
+  total_bytes: number;
+  /** Sum of the known durations: 0 with no videos, null when none of its videos has one. */
+  duration_ms: number | null;
+}
+
 /** Video rows belong to the video commands' module; re-exported so the content types live together. */
 export type { VideoRow } from './videos.js';
 
@@ -48,6 +56,8 @@ export interface SessionSummary {
   module_count: number;
   video_count: number;
   total_bytes: number;
+  /** Sum of the videos' known durations (see ModuleSummary); absent from servers without migration 20261206300000. */
+  duration_ms?: number | null;
   created_at: string;
   updated_at: string;
   owner_email: string | null;
@@ -59,13 +69,18 @@ export interface SessionList {
   next_cursor: string | null;
 }
 
-export type TreeVideo = Pick<VideoRow, 'id' | 'key' | 'file_name' | 'file_size' | 'mime_type' | 'sha256' | 'status' | 'order_index' | 'file_url'>;
+export type TreeVideo = Pick<
+  VideoRow,
+  'id' | 'key' | 'file_name' | 'file_size' | 'mime_type' | 'sha256' | 'status' | 'order_index' | 'file_url' | 'duration_ms' | 'width' | 'height' | 'video_codec' | 'audio_codec'
+>;
 
 export interface TreeModule {
   id: string;
   name: string;
   key: string | null;
   order_index: number;
+  /** Sum of the videos' known durations (see ModuleSummary); absent from servers without migration 20261206300000. */
+  duration_ms?: number | null;
   videos: TreeVideo[];
 }
 
@@ -75,6 +90,8 @@ export interface SessionTree {
   name: string;
   session_type: string;
   key: string | null;
+  /** Sum of the videos' known durations (see ModuleSummary); absent from servers without migration 20261206300000. */
+  duration_ms?: number | null;
   modules: TreeModule[];
 }
 
@@ -190,6 +207,14 @@ export async function listModules(api: Api, sessionId: string): Promise<ModuleEn
   const { data, error } = await api.client.from('modules').select(MODULE_COLUMNS).eq('session_id', sessionId).order('order_index', { ascending: true });
   if (error) throw fromPostgrestError(error);
   return moduleEntries(data as unknown as ModuleRow[]);
+}
+
+/** Modules of a session in order with their video count, bytes and length (`list_modules`: exit 4 when the session is not yours). */
+export async function listModuleSummaries(api: Api, sessionId: string): Promise<ModuleSummary[]> {
+  const rows = await api.rpc<Array<ModuleRow & { video_count: number; total_bytes: number; duration_ms: number | null }> | null>('list_modules', { p_session_id: sessionId });
+  return [...(rows ?? [])]
+    .sort((a, b) => a.order_index - b.order_index)
+    .map((row, i) => ({ ...moduleEntry(row, i), video_count: row.video_count, total_bytes: Number(row.total_bytes), duration_ms: row.duration_ms === null ? null : Number(row.duration_ms) }));
 }
 
 /** Appends, or inserts at the 0-based `orderIndex`, shifting the rest down. */

@@ -21,6 +21,7 @@ import { SESSION_TYPES, checkSessionType } from './content.js';
  *             - file: basics/select.mp4   # relative to the manifest
  *               key: select.mp4           # optional, defaults to the file's name
  *               sha256: 9f86d0…           # optional; checked against the file
+ *               duration_ms: 754000       # optional (export writes it); checked against the file
  *
  * A single session may also be written at the top level (key, name, type, modules).
  */
@@ -44,6 +45,8 @@ export interface ManifestVideo {
   absolutePath: string;
   /** When the manifest states it, the file must hash to it. */
   sha256: string | null;
+  /** When the manifest states it (export writes it), the file's container must say the same (core/media-plan.ts). */
+  durationMs?: number | null;
   at: SourceRef;
   fileAt: SourceRef;
 }
@@ -81,7 +84,7 @@ export interface ManifestDocument {
     modules: Array<{
       key: string;
       name: string;
-      videos: Array<{ key?: string; file: string; sha256?: string }>;
+      videos: Array<{ key?: string; file: string; sha256?: string; duration_ms?: number }>;
     }>;
   }>;
 }
@@ -300,7 +303,7 @@ class NodeReader {
       this.report(node, field, 'must be a mapping with file (and optionally key)');
       return null;
     }
-    const fields = this.fields(node, field, ['key', 'file', 'sha256']);
+    const fields = this.fields(node, field, ['key', 'file', 'sha256', 'duration_ms']);
     const filePair = fields.get('file');
     let file: string | null = null;
     if (!filePair) this.report(node, join(field, 'file'), 'is required (a path relative to the manifest)');
@@ -317,12 +320,21 @@ class NodeReader {
       if (value !== null && !/^[0-9a-f]{64}$/i.test(value)) this.report(shaPair.value as Node, join(field, 'sha256'), 'must be 64 hexadecimal digits');
       else if (value !== null) sha256 = value.toLowerCase();
     }
+    let durationMs: number | null = null;
+    const durationPair = fields.get('duration_ms');
+    if (durationPair) {
+      const node = durationPair.value as Node | null;
+      const value = isScalar(node) ? node.value : null;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) this.report(node ?? (durationPair.key as Node), join(field, 'duration_ms'), 'must be a whole number of milliseconds');
+      else durationMs = value;
+    }
     if (key === null || file === null || filePair === undefined) return null;
     return {
       key,
       file,
       absolutePath: '',
       sha256,
+      durationMs,
       at: this.at(node, field),
       fileAt: this.at(filePair.value as Node, join(field, 'file')),
     };
@@ -441,6 +453,7 @@ export function toDocument(manifest: Manifest): ManifestDocument {
           ...(v.key === path.posix.basename(v.file) ? {} : { key: v.key }),
           file: v.file,
           ...(v.sha256 === null ? {} : { sha256: v.sha256 }),
+          ...(v.durationMs === null || v.durationMs === undefined ? {} : { duration_ms: v.durationMs }),
         })),
       })),
     })),

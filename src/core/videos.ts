@@ -9,6 +9,7 @@ import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError } from './errors.js';
 import { unknownRef } from './refs.js';
 import type { UploadLimits } from './upload/checks.js';
+import type { VideoMetadata } from './media.js';
 import type { UploadBackend, UploadTarget } from './upload/queue.js';
 
 /** A `videos` row as the table holds it. */
@@ -25,6 +26,12 @@ export interface VideoRow {
   order_index: number;
   /** Object path in the `videos` bucket: `<user_id>/<session_id>/<module_id>/<video_id>/<slug>.<ext>`. */
   file_url: string;
+  /** Read from the container before upload (core/media.ts); null for older rows and AVI (absent from servers without migration 20261206300000). */
+  duration_ms?: number | null;
+  width?: number | null;
+  height?: number | null;
+  video_codec?: string | null;
+  audio_codec?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -37,7 +44,7 @@ export interface VideoEntry extends VideoRow {
   position: number;
 }
 
-const VIDEO_COLUMNS = 'id,user_id,module_id,key,file_name,file_size,mime_type,sha256,status,order_index,file_url,created_at,updated_at';
+const VIDEO_COLUMNS = 'id,user_id,module_id,key,file_name,file_size,mime_type,sha256,status,order_index,file_url,duration_ms,width,height,video_codec,audio_codec,created_at,updated_at';
 
 export async function uploadLimits(api: Api): Promise<UploadLimits> {
   const value = await api.rpc<Partial<UploadLimits> | null>('upload_limits');
@@ -48,16 +55,33 @@ export async function uploadLimits(api: Api): Promise<UploadLimits> {
   };
 }
 
-export async function beginVideo(api: Api, req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string }): Promise<VideoRow> {
+export async function beginVideo(
+  api: Api,
+  req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string; media?: VideoMetadata | null | undefined },
+): Promise<VideoRow> {
   const row = await api.rpc<VideoRow | null>('begin_video', {
     p_module_id: req.moduleId,
     p_file_name: req.fileName,
     p_file_size: req.size,
     p_sha256: req.sha256,
     p_mime_type: req.mimeType,
+    ...mediaParams(req.media),
   });
   if (!row) throw unknownRef('module', req.moduleId);
   return row;
+}
+
+/** begin_video's metadata parameters; none at all when the file has no metadata (AVI), so the call fits the five-parameter signature too. */
+function mediaParams(media: VideoMetadata | null | undefined): Record<string, number | string | null> {
+  if (!media) return {};
+  return { p_duration_ms: media.duration_ms, p_width: media.width, p_height: media.height, p_video_codec: media.video_codec, p_audio_codec: media.audio_codec };
+}
+
+/** Records a row's metadata (import creates rows before their files are read for upload). Owners may update their rows. */
+export async function setVideoMedia(api: Api, videoId: string, media: VideoMetadata): Promise<void> {
+  const { duration_ms, width, height, video_codec, audio_codec } = media;
+  const { error } = await api.client.from('videos').update({ duration_ms, width, height, video_codec, audio_codec }).eq('id', videoId);
+  if (error) throw fromPostgrestError(error);
 }
 
 export async function finishVideo(api: Api, videoId: string): Promise<VideoRow> {
@@ -72,6 +96,7 @@ export function uploadBackend(api: Api): UploadBackend {
     limits: () => uploadLimits(api),
     begin: (req) => beginVideo(api, req) as Promise<UploadTarget>,
     finish: (id) => finishVideo(api, id) as Promise<UploadTarget>,
+    setMedia: (id, media) => setVideoMedia(api, id, media),
     setKey: async (id, key) => {
       const { error } = await api.client.from('videos').update({ key }).eq('id', id);
       if (error) throw fromPostgrestError(error);
@@ -195,6 +220,11 @@ function videoEntry(row: VideoRow, index: number): VideoEntry {
     sha256: row.sha256,
     status: row.status,
     file_url: row.file_url,
+    duration_ms: row.duration_ms ?? null,
+    width: row.width ?? null,
+    height: row.height ?? null,
+    video_codec: row.video_codec ?? null,
+    audio_codec: row.audio_codec ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -56,7 +56,7 @@ describe('list_sessions', () => {
     expect(page.next_cursor).toBeNull();
     expect(page.sessions[0]).toMatchObject({ name: 'A6', module_count: 2, video_count: 2, total_bytes: 3 * 1024 ** 3 + 1000, owner_email: 'alice@example.com', session_type: 'Linear Flow', key: null });
     expect(page.sessions[1]).toMatchObject({ module_count: 0, video_count: 0, total_bytes: 0 });
-    expect(Object.keys(page.sessions[0]!).sort()).toEqual(['created_at', 'id', 'key', 'module_count', 'name', 'owner_email', 'session_type', 'total_bytes', 'updated_at', 'video_count']);
+    expect(Object.keys(page.sessions[0]!).sort()).toEqual(['created_at', 'duration_ms', 'id', 'key', 'module_count', 'name', 'owner_email', 'session_type', 'total_bytes', 'updated_at', 'video_count']);
   });
 
   it('pages with an opaque keyset cursor', async () => {
@@ -131,6 +131,8 @@ describe('list_sessions', () => {
 });
 
 describe('session_tree', () => {
+  // Metadata of videos begun without it (migration 20261206300000).
+  const noMedia = { duration_ms: null, width: null, height: null, video_codec: null, audio_codec: null };
   it('returns modules and videos in order as one value', async () => {
     const s = await createSession(db, alice, { name: 'Tree', key: 'tree' });
     const m1 = await addModule(db, alice, s.id, 'First', null, 'first');
@@ -145,16 +147,17 @@ describe('session_tree', () => {
       name: 'Tree',
       session_type: 'Linear Flow',
       key: 'tree',
+      duration_ms: null,
       modules: [
-        { id: m0.id, name: 'Zeroth', key: null, order_index: 0, videos: [] },
+        { id: m0.id, name: 'Zeroth', key: null, order_index: 0, duration_ms: 0, videos: [] },
         {
-          id: m1.id, name: 'First', key: 'first', order_index: 1,
+          id: m1.id, name: 'First', key: 'first', order_index: 1, duration_ms: null,
           videos: [
-            { id: v2.id, key: null, file_name: 'two.mov', file_size: 1048576, mime_type: 'video/quicktime', sha256: v2.sha256, status: 'uploading', order_index: 0, file_url: v2.file_url },
-            { id: v1.id, key: null, file_name: 'one.mp4', file_size: 1048576, mime_type: 'video/mp4', sha256: v1.sha256, status: 'uploading', order_index: 1, file_url: v1.file_url },
+            { id: v2.id, key: null, file_name: 'two.mov', file_size: 1048576, mime_type: 'video/quicktime', sha256: v2.sha256, status: 'uploading', order_index: 0, file_url: v2.file_url, ...noMedia },
+            { id: v1.id, key: null, file_name: 'one.mp4', file_size: 1048576, mime_type: 'video/mp4', sha256: v1.sha256, status: 'uploading', order_index: 1, file_url: v1.file_url, ...noMedia },
           ],
         },
-        { id: m2.id, name: 'Second', key: null, order_index: 2, videos: [] },
+        { id: m2.id, name: 'Second', key: null, order_index: 2, duration_ms: 0, videos: [] },
       ],
     });
     const asOperator = await asUser(db.api, olga, async (c) => (await c.query('select public.session_tree($1) as t', [s.id])).rows[0].t);
@@ -301,7 +304,7 @@ describe('begin_video and finish_video', () => {
 });
 
 describe('function definitions', () => {
-  const api = ['add_module', 'move_module', 'remove_module', 'move_video', 'remove_video', 'list_sessions', 'session_tree', 'resolve_id',
+  const api = ['add_module', 'move_module', 'remove_module', 'move_video', 'remove_video', 'list_sessions', 'list_modules', 'session_tree', 'resolve_id',
     'begin_video', 'finish_video', 'claim_deleted_objects', 'ack_deleted_objects', 'upload_limits'];
 
   it('exist with exactly the documented signatures and results', async () => {
@@ -314,9 +317,15 @@ describe('function definitions', () => {
     expect(rows).toEqual([
       { proname: 'ack_deleted_objects', args: 'p_paths text[]', result: 'void' },
       { proname: 'add_module', args: 'p_session_id uuid, p_name text, p_order_index integer DEFAULT NULL::integer, p_key text DEFAULT NULL::text', result: 'modules' },
-      { proname: 'begin_video', args: 'p_module_id uuid, p_file_name text, p_file_size bigint, p_sha256 text, p_mime_type text', result: 'videos' },
+      {
+        proname: 'begin_video',
+        args: 'p_module_id uuid, p_file_name text, p_file_size bigint, p_sha256 text, p_mime_type text, p_duration_ms integer DEFAULT NULL::integer, ' +
+          'p_width integer DEFAULT NULL::integer, p_height integer DEFAULT NULL::integer, p_video_codec text DEFAULT NULL::text, p_audio_codec text DEFAULT NULL::text',
+        result: 'videos',
+      },
       { proname: 'claim_deleted_objects', args: 'p_limit integer DEFAULT 1000', result: 'text[]' },
       { proname: 'finish_video', args: 'p_video_id uuid', result: 'videos' },
+      { proname: 'list_modules', args: 'p_session_id uuid', result: 'jsonb' },
       { proname: 'list_sessions', args: 'p_limit integer DEFAULT 50, p_after text DEFAULT NULL::text, p_everyone boolean DEFAULT false, p_owner_email text DEFAULT NULL::text', result: 'jsonb' },
       { proname: 'move_module', args: 'p_module_id uuid, p_order_index integer', result: 'SETOF modules' },
       { proname: 'move_video', args: 'p_video_id uuid, p_order_index integer', result: 'SETOF videos' },

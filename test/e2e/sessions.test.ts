@@ -84,10 +84,11 @@ describe('a session from create to rm', () => {
     // The human forms of the same data.
     const shown = await alice.run(['show', created.id]);
     expect(shown.stdout.split('\n')).toEqual([
-      `1\tmodule\t${joins.id}\tJoins and unions\t\t`,
-      `2\tmodule\t${setup.id}\tSetup\t\t`,
-      `3\tmodule\t${queries.id}\tQueries\t40000\t`,
-      expect.stringMatching(new RegExp(`^3\\.1\\tvideo\\t[0-9a-f-]{36}\\tselect\\.mp4\\t40000\\tready$`)),
+      // SIZE, LENGTH (writeVideo's files last 100 ms), RESOLUTION, STATUS
+      `1\tmodule\t${joins.id}\tJoins and unions\t\t\t\t`,
+      `2\tmodule\t${setup.id}\tSetup\t\t\t\t`,
+      `3\tmodule\t${queries.id}\tQueries\t40000\t0:00\t\t`,
+      expect.stringMatching(new RegExp(`^3\\.1\\tvideo\\t[0-9a-f-]{36}\\tselect\\.mp4\\t40000\\t0:00\\t16×16\\tready$`)),
     ]);
 
     // module rm closes the gap.
@@ -170,8 +171,8 @@ describe('session ls paging', () => {
     expect(page.exitCode).toBe(0);
     const lines = page.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(50);
-    expect(lines[0]!.split('\t')).toHaveLength(7);
-    expect(lines[0]).toMatch(/^[0-9a-f-]{36}\tPaged \d{3}\tLinear Flow\t0\t0\t0\t\d{4}-/);
+    expect(lines[0]!.split('\t')).toHaveLength(8);
+    expect(lines[0]).toMatch(/^[0-9a-f-]{36}\tPaged \d{3}\tLinear Flow\t0\t0\t0\t0:00\t\d{4}-/);
     expect(page.stderr).toMatch(/more sessions: session ls --after \S+/);
     // The hint continues the same listing: a page size given is kept.
     const small = await pager.run(['ls', '--limit', '7']);

@@ -60,9 +60,10 @@ describe('video upload, ls, move, url, rm', () => {
     expect(ls[0]!.file_url).toMatch(new RegExp(`^${alice.user.id}/${sessionId}/${moduleId}/${ls[0]!.id}/intro-part-1\\.mp4$`));
 
     const tsv = await alice.run(['video', 'ls', moduleId.slice(0, 8)]);
-    expect(tsv.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 5))).toEqual([
-      ['1', ls[0]!.id, 'Intro – part 1.mp4', String(7 * MiB + 5), 'ready'],
-      ['2', ls[1]!.id, 'setup.webm', '300000', 'ready'],
+    // LENGTH and RESOLUTION: writeVideo's files are one 16x16 frame of 100 ms.
+    expect(tsv.stdout.trim().split('\n').map((l) => l.split('\t'))).toEqual([
+      ['1', ls[0]!.id, 'Intro – part 1.mp4', String(7 * MiB + 5), '0:00', '16×16', 'ready'],
+      ['2', ls[1]!.id, 'setup.webm', '300000', '0:00', '16×16', 'ready'],
     ]);
 
     const moved = await alice.run(['video', 'move', ls[1]!.id.slice(0, 6), '--to', '1', '--json']);

@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 
 /**
- * Small files that video signature checks (file-type) accept: an ISO-BMFF `ftyp` box
- * (MP4, MOV, M4V) or a Matroska EBML header (WebM, MKV), padded with random bytes to the
- * size asked for, so every generated file has its own sha256.
+ * Video files for tests. `writeVideo` makes playable ones of any size from real tiny videos;
+ * `videoHeader` is the leading bytes of a container, enough for signature checks (file-type).
  */
 export type VideoKind = 'mp4' | 'mov' | 'm4v' | 'webm' | 'mkv';
 
@@ -58,28 +57,54 @@ export function videoHeader(kind: VideoKind): Buffer {
 }
 
 /**
- * Writes a valid-looking video of exactly `size` bytes (at least the header's size)
- * and returns its sha256. Large files are written in 4 MiB random blocks.
+ * Writes a playable video of exactly `size` bytes and returns its sha256: one of the tiny real
+ * videos in test/fixtures/media (`tiny.<kind>`, one 16x16 frame), grown with random bytes where
+ * no reader looks (the end of its `mdat` box; a Matroska `Void` element at the end of the
+ * Segment), so the upload checks accept it and every generated file has its own hash. Large
+ * files are written in 4 MiB random blocks.
  */
 export async function writeVideo(path: string, size: number, kind: VideoKind = 'mp4'): Promise<string> {
-  let head = videoHeader(kind);
-  if (kind === 'mp4' || kind === 'mov' || kind === 'm4v') {
-    // An `mdat` box header whose size covers the rest of the file (or "to end of file" when too big).
-    const rest = size - head.length;
-    if (rest >= 8) {
-      const mdat = Buffer.alloc(8);
-      mdat.writeUInt32BE(rest <= 0xffffffff ? rest : 0, 0);
-      mdat.write('mdat', 4, 'latin1');
-      head = Buffer.concat([head, mdat]);
-    }
+  const base = await readFile(new URL(`../fixtures/media/tiny.${kind}`, import.meta.url));
+  const matroska = kind === 'webm' || kind === 'mkv';
+  const voidHeader = 9; // Void element id (1 byte) and an 8-byte size
+  const min = base.length + (matroska ? voidHeader : 0);
+  if (size < min) throw new Error(`a ${kind} file needs at least ${min} bytes`);
+  const head = Buffer.from(base);
+  let pad = size - base.length;
+  if (matroska) {
+    // The Segment's size is the 8-byte vint ffmpeg writes (0x01 + 7 bytes) after the EBML header.
+    const segmentAt = head.indexOf(Buffer.from([0x18, 0x53, 0x80, 0x67]));
+    if (segmentAt < 0 || head[segmentAt + 4] !== 0x01) throw new Error(`tiny.${kind}: unexpected Segment header`);
+    const sizeAt = segmentAt + 5;
+    head.writeUIntBE(head.readUIntBE(sizeAt + 1, 6) + pad, sizeAt + 1, 6);
+    pad -= voidHeader;
+    const element = Buffer.alloc(voidHeader);
+    element[0] = 0xec;
+    element[1] = 0x01;
+    element.writeUIntBE(pad, 3, 6);
+    return writeWithPadding(path, [head, element], pad);
   }
-  if (size < head.length) throw new Error(`a ${kind} file needs at least ${head.length} bytes`);
+  // ISO-BMFF with moov first: the last box is mdat; grow it (a 64-bit size past 4 GiB is not needed here).
+  let offset = 0;
+  let mdatAt = -1;
+  while (offset + 8 <= head.length) {
+    if (head.toString('latin1', offset + 4, offset + 8) === 'mdat') mdatAt = offset;
+    offset += head.readUInt32BE(offset);
+  }
+  if (mdatAt < 0 || mdatAt + head.readUInt32BE(mdatAt) !== head.length) throw new Error(`tiny.${kind}: mdat is not the last box`);
+  head.writeUInt32BE(head.readUInt32BE(mdatAt) + pad, mdatAt);
+  return writeWithPadding(path, [head], pad);
+}
+
+async function writeWithPadding(path: string, parts: Buffer[], pad: number): Promise<string> {
   const hash = createHash('sha256');
   const file = await open(path, 'w');
   try {
-    await file.write(head);
-    hash.update(head);
-    let left = size - head.length;
+    for (const part of parts) {
+      await file.write(part);
+      hash.update(part);
+    }
+    let left = pad;
     const block = 4 * 1024 * 1024;
     while (left > 0) {
       const n = Math.min(block, left);

@@ -49,14 +49,15 @@ describe('session ls columns', () => {
     module_count: 3,
     video_count: 7,
     total_bytes: 10,
+    duration_ms: 754_000,
     created_at: '2026-01-01T00:00:00Z',
     updated_at: '2026-01-02T00:00:00Z',
     owner_email: 'author@example.com',
   };
   it('shows the owner only in operators\' listings', async () => {
-    expect(sessionColumns(false).map((c) => c.header)).toEqual(['ID', 'NAME', 'TYPE', 'MODULES', 'VIDEOS', 'SIZE', 'UPDATED']);
+    expect(sessionColumns(false).map((c) => c.header)).toEqual(['ID', 'NAME', 'TYPE', 'MODULES', 'VIDEOS', 'SIZE', 'LENGTH', 'UPDATED']);
     const { io, stdout } = fakeIO();
     await render(io, table([summary], sessionColumns(true), null));
-    expect(stdout.text).toBe(`${summary.id}\tIntro\tLinear Flow\t3\t7\t10\t2026-01-02T00:00:00Z\tauthor@example.com\n`);
+    expect(stdout.text).toBe(`${summary.id}\tIntro\tLinear Flow\t3\t7\t10\t12:34\t2026-01-02T00:00:00Z\tauthor@example.com\n`);
   });
 });

@@ -1,16 +1,14 @@
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { askText } from '../../ui/prompt.js';
-import { checkRef, isUuid } from '../../core/refs.js';
-import { listModules, resolveRef } from '../../core/content.js';
-import { moduleTable } from './views.js';
+import { checkRef } from '../../core/refs.js';
+import { listModuleSummaries, resolveRef } from '../../core/content.js';
+import { moduleSummaryTable } from './views.js';
 
 export async function run(opts: { session?: string | undefined }, ctx: Context): Promise<View> {
   const ref = checkRef('session', opts.session ?? (await askText(ctx.io, { message: 'Session (id, name or key)', flag: '<session>' })));
   const api = await ctx.api();
   const session = await resolveRef(api, 'session', ref);
-  const modules = await listModules(api, session.id);
-  // No rows for a full id: an empty session, or one that is not yours (exit 4). Ask once to tell which.
-  if (modules.length === 0 && isUuid(ref)) await resolveRef(api, 'session', ref, { verify: true });
-  return moduleTable(modules);
+  // list_modules answers exit 4 for a session that is not yours, so an empty list is an empty session.
+  return moduleSummaryTable(await listModuleSummaries(api, session.id));
 }

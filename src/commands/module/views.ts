@@ -1,6 +1,7 @@
 import type { IO } from '../../ui/io.js';
 import { message, record, table, type Column, type View } from '../../ui/printer.js';
-import type { ModuleEntry } from '../../core/content.js';
+import type { ModuleEntry, ModuleSummary } from '../../core/content.js';
+import { formatDuration } from '../../core/media.js';
 
 export const moduleColumns: Array<Column<ModuleEntry>> = [
   { header: '#', value: (m) => m.position },
@@ -12,6 +13,19 @@ export const moduleColumns: Array<Column<ModuleEntry>> = [
 
 export function moduleTable(entries: ModuleEntry[], title?: string): View {
   return table(entries, moduleColumns, entries, 'No modules yet: add one with `session module add <session> <name>`.', title);
+}
+
+/** `module ls`: the modules with their videos, bytes and length (computed by `list_modules`). */
+export const moduleSummaryColumns: Array<Column<ModuleSummary>> = [
+  ...moduleColumns.slice(0, 4),
+  { header: 'VIDEOS', value: (m) => m.video_count },
+  { header: 'SIZE', value: (m) => ({ bytes: m.total_bytes }) },
+  { header: 'LENGTH', value: (m) => formatDuration(m.duration_ms) },
+  ...moduleColumns.slice(4),
+];
+
+export function moduleSummaryTable(entries: ModuleSummary[]): View {
+  return table(entries, moduleSummaryColumns, entries, 'No modules yet: add one with `session module add <session> <name>`.');
 }
 
 /** A new or renamed module: a record on a terminal, the bare id when piped. */

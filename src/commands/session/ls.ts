@@ -3,6 +3,7 @@ import { table, type Column, type View } from '../../ui/printer.js';
 import { usageError } from '../../core/errors.js';
 import { listAllSessions, listSessions, type SessionSummary } from '../../core/content.js';
 import { MAX_PAGE } from '../../core/constants.js';
+import { formatDuration } from '../../core/media.js';
 
 export interface ListOptions {
   limit?: string | undefined;
@@ -44,6 +45,7 @@ export function sessionColumns(withOwner: boolean): Array<Column<SessionSummary>
     { header: 'MODULES', value: (s) => s.module_count },
     { header: 'VIDEOS', value: (s) => s.video_count },
     { header: 'SIZE', value: (s) => ({ bytes: s.total_bytes }) },
+    { header: 'LENGTH', value: (s) => formatDuration(s.duration_ms) },
     { header: 'UPDATED', value: (s) => ({ time: s.updated_at }) },
   ];
   if (withOwner) columns.push({ header: 'OWNER', value: (s) => s.owner_email });

@@ -3,6 +3,7 @@ import { table, type Column, type View } from '../../ui/printer.js';
 import { askText } from '../../ui/prompt.js';
 import { resolveRef, sessionTree, type SessionTree } from '../../core/content.js';
 import { formatBytes, shortId } from '../../ui/format.js';
+import { formatDuration, formatFrameSize } from '../../core/media.js';
 
 /** One line of the tree: a module (`1`) or one of its videos (`1.2`). */
 export interface TreeLine {
@@ -11,6 +12,10 @@ export interface TreeLine {
   id: string;
   name: string;
   bytes: number | null;
+  /** A video's length, or a module's total; null when unknown. */
+  duration_ms: number | null;
+  /** A video's `1920×1080`; null for modules and when unknown. */
+  frame: string | null;
   status: string | null;
 }
 
@@ -28,9 +33,18 @@ export function treeLines(tree: SessionTree): TreeLine[] {
   tree.modules.forEach((m, i) => {
     const videos = m.videos ?? [];
     const bytes = videos.reduce((sum, v) => sum + (v.file_size ?? 0), 0);
-    lines.push({ position: String(i + 1), kind: 'module', id: m.id, name: m.name, bytes: videos.length ? bytes : null, status: null });
+    lines.push({ position: String(i + 1), kind: 'module', id: m.id, name: m.name, bytes: videos.length ? bytes : null, duration_ms: videos.length ? (m.duration_ms ?? null) : null, frame: null, status: null });
     videos.forEach((v, j) => {
-      lines.push({ position: `${i + 1}.${j + 1}`, kind: 'video', id: v.id, name: v.file_name, bytes: v.file_size, status: v.status });
+      lines.push({
+        position: `${i + 1}.${j + 1}`,
+        kind: 'video',
+        id: v.id,
+        name: v.file_name,
+        bytes: v.file_size,
+        duration_ms: v.duration_ms ?? null,
+        frame: formatFrameSize(v.width, v.height),
+        status: v.status,
+      });
     });
   });
   return lines;
@@ -42,7 +56,8 @@ export function treeTitle(tree: SessionTree): { strong: string; rest: string } {
   const bytes = tree.modules.reduce((n, m) => n + (m.videos ?? []).reduce((s, v) => s + (v.file_size ?? 0), 0), 0);
   const parts = [shortId(tree.id), tree.session_type];
   if (tree.key) parts.push(`key ${tree.key}`);
-  parts.push(`${count(tree.modules.length, 'module')}, ${count(videos, 'video')}, ${formatBytes(bytes)}`);
+  const length = videos > 0 ? formatDuration(tree.duration_ms) : null;
+  parts.push(`${count(tree.modules.length, 'module')}, ${count(videos, 'video')}, ${formatBytes(bytes)}${length ? `, ${length}` : ''}`);
   return { strong: tree.name, rest: parts.join(' · ') };
 }
 
@@ -56,5 +71,7 @@ const treeColumns: Array<Column<TreeLine>> = [
   { header: 'ID', value: (l) => ({ id: l.id }) },
   { header: 'NAME', value: (l) => l.name },
   { header: 'SIZE', value: (l) => ({ bytes: l.bytes }) },
+  { header: 'LENGTH', value: (l) => formatDuration(l.duration_ms) },
+  { header: 'RESOLUTION', value: (l) => l.frame },
   { header: 'STATUS', value: (l) => l.status },
 ];

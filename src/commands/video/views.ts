@@ -1,8 +1,9 @@
 import { table, type View } from '../../ui/printer.js';
 import type { VideoEntry } from '../../core/videos.js';
+import { formatDuration, formatFrameSize } from '../../core/media.js';
 import type { UploadFileReport } from '../../core/upload/queue.js';
 
-/** `video ls` and `video move`: position, id, file name, size, status; JSON is the rows. */
+/** `video ls` and `video move`: position, id, file name, size, length, frame size, status; JSON is the rows. */
 export function videoTable(videos: VideoEntry[], title?: string): View {
   return table(
     videos,
@@ -11,6 +12,8 @@ export function videoTable(videos: VideoEntry[], title?: string): View {
       { header: 'ID', value: (v) => ({ id: v.id }) },
       { header: 'FILE', value: (v) => v.file_name },
       { header: 'SIZE', value: (v) => ({ bytes: v.file_size }) },
+      { header: 'LENGTH', value: (v) => formatDuration(v.duration_ms) },
+      { header: 'RESOLUTION', value: (v) => formatFrameSize(v.width, v.height) },
       { header: 'STATUS', value: (v) => v.status },
     ],
     videos,

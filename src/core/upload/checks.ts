@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { formatBytes } from '../../ui/format.js';
+import { readVideoMetadata, unplayable, type VideoMetadata } from '../media.js';
 
 /** What `upload_limits()` answers: the bucket's size limit (bytes, null = none) and MIME list (null = any). */
 export interface UploadLimits {
@@ -23,6 +24,8 @@ export interface CheckedFile {
   ino: number;
   /** The MIME type sent to the server: the extension's type, confirmed by the file's signature. */
   mimeType: string;
+  /** Duration, frame size and codecs from the container; null for containers not read (AVI). */
+  media: VideoMetadata | null;
 }
 
 export type FileCheck = { ok: true; file: CheckedFile } | { ok: false; file: string; reason: string };
@@ -92,8 +95,9 @@ export function allowedSpelling(mime: string, allowed: string[] | null): string 
 
 /**
  * Checks one file before any byte is sent: exists, regular, readable, non-empty, within
- * the size limit, an allowed type by extension, and that type confirmed by the file's
- * signature (a renamed text file is refused). The reason is one line naming the file.
+ * the size limit, an allowed type by extension, that type confirmed by the file's signature
+ * (a renamed text file is refused), and a playable container (core/media.ts: its index read,
+ * not the whole file). The reason is one line naming the file.
  */
 export async function checkFile(file: string, limits: UploadLimits): Promise<FileCheck> {
   const refuse = (reason: string): FileCheck => ({ ok: false, file, reason: `${file}: ${reason}` });
@@ -137,9 +141,11 @@ export async function checkFile(file: string, limits: UploadLimits): Promise<Fil
   if (!want || want !== got) {
     return refuse(`not a video: its contents are ${detected}, not ${extname(absPath).slice(1)}; allowed: ${allowedText}`);
   }
+  const probe = await readVideoMetadata(absPath, want);
+  if (!probe.ok) return refuse(unplayable(probe.reason));
   return {
     ok: true,
-    file: { file, absPath, name: basename(absPath), size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, mimeType: spelling },
+    file: { file, absPath, name: basename(absPath), size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, mimeType: spelling, media: probe.media },
   };
 }
 

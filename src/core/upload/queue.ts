@@ -3,6 +3,7 @@ import { CliError, ExitCode, firstLine, type ExitCodeValue } from '../errors.js'
 import { checkFiles, type CheckedFile, type UploadLimits } from './checks.js';
 import { sha256File } from './hash.js';
 import type { HashCache } from './hash-cache.js';
+import type { VideoMetadata } from '../media.js';
 import { DEFAULT_CONCURRENCY } from '../constants.js';
 import { TransportError, type TransportJob, type UploadTransport } from './transport.js';
 
@@ -16,6 +17,7 @@ export interface UploadTarget {
   file_size?: number | null;
   mime_type?: string | null;
   key?: string | null;
+  duration_ms?: number | null;
 }
 
 /**
@@ -31,9 +33,11 @@ export interface UploadBackend {
   /** `upload_limits()`, called once per run. */
   limits(): Promise<UploadLimits>;
   /** `begin_video(...)`: the existing row for the same bytes in that module, else a new `uploading` one. */
-  begin(req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string }): Promise<UploadTarget>;
+  begin(req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string; media?: VideoMetadata | null }): Promise<UploadTarget>;
   /** `finish_video(id)`: marks the row `ready`. */
   finish(videoId: string): Promise<UploadTarget>;
+  /** Records the container's metadata on a row created without it (by an import). */
+  setMedia?(videoId: string, media: VideoMetadata): Promise<void>;
   /** Sets a row's import key, when an input carries one the row lacks. */
   setKey?(videoId: string, key: string): Promise<void>;
 }
@@ -235,12 +239,13 @@ export class UploadQueue {
     } else {
       const moduleId = input.moduleId;
       video = await this.withRetries(index, file, () =>
-        this.opts.backend.begin({ moduleId, fileName: input.fileName ?? checked.name, size: checked.size, sha256: sha, mimeType: checked.mimeType }),
+        this.opts.backend.begin({ moduleId, fileName: input.fileName ?? checked.name, size: checked.size, sha256: sha, mimeType: checked.mimeType, media: checked.media }),
       );
     }
     passTurn();
     setVideoId(video.id);
     if (input.key && this.opts.backend.setKey && video.key !== input.key) await this.opts.backend.setKey(video.id, input.key);
+    if ('video' in input && checked.media && this.opts.backend.setMedia && input.video.duration_ms == null) await this.opts.backend.setMedia(video.id, checked.media);
 
     if (video.status === 'ready' && video.sha256 === sha) {
       return this.report(input, { status: 'unchanged', video_id: video.id, size: checked.size, sha256: sha });

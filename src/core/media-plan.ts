@@ -1,0 +1,52 @@
+/**
+ * Video lengths in an import: what the files to upload add to the course, and the check of
+ * the `duration_ms` a manifest states (export writes it) against each file's container.
+ * Reads only containers (core/media.ts), a few files at a time.
+ */
+import { extname } from 'node:path';
+import { ManifestError, type ManifestIssue, type ManifestVideo } from './manifest.js';
+import { readVideoMetadata, formatDuration } from './media.js';
+
+/** A stated duration may differ from the file's by this much (readers round differently). */
+export const DURATION_TOLERANCE_MS = 50;
+
+const FAMILY_BY_EXTENSION: Record<string, string> = { '.mp4': 'isobmff', '.m4v': 'isobmff', '.mov': 'isobmff', '.qt': 'isobmff', '.webm': 'matroska', '.mkv': 'matroska' };
+
+/**
+ * The summed length of `uploads` (null when none of them has a readable one), after checking
+ * every video of `all` that states a duration. A file whose container cannot be read adds
+ * nothing here: the upload checks refuse it with the reason before any row is written.
+ * Throws ManifestError (exit 2, nothing written) when a stated duration does not match.
+ */
+export async function importLength(all: ManifestVideo[], uploads: ManifestVideo[], parallel = 8): Promise<number | null> {
+  const wanted = [...new Set([...uploads, ...all.filter((v) => v.durationMs !== null && v.durationMs !== undefined)])];
+  const lengths = new Map<ManifestVideo, number | null>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < wanted.length) {
+      const video = wanted[next++]!;
+      const family = FAMILY_BY_EXTENSION[extname(video.absolutePath).toLowerCase()] ?? 'other';
+      const probe = await readVideoMetadata(video.absolutePath, family);
+      lengths.set(video, probe.ok && probe.media ? probe.media.duration_ms : null);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, wanted.length) }, worker));
+
+  const issues: ManifestIssue[] = [];
+  for (const video of wanted) {
+    const stated = video.durationMs;
+    const found = lengths.get(video);
+    if (stated === null || stated === undefined || found === null || found === undefined) continue;
+    if (Math.abs(found - stated) > DURATION_TOLERANCE_MS) {
+      issues.push({ ...video.fileAt, message: `${video.file} lasts ${found} ms (${formatDuration(found)}), not the ${stated} ms the manifest states` });
+    }
+  }
+  if (issues.length > 0) throw new ManifestError(issues, 'the file is not the one exported: fix the path, or remove duration_ms; nothing was written');
+
+  let total: number | null = null;
+  for (const video of uploads) {
+    const found = lengths.get(video);
+    if (found !== null && found !== undefined) total = (total ?? 0) + found;
+  }
+  return total;
+}

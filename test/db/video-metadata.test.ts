@@ -1,0 +1,151 @@
+// Video metadata (migration 20261206300000): the columns and their checks, begin_video's new
+// parameters, and the duration totals of list_sessions, session_tree and list_modules.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { asUser, createUser, freshDatabase, sqlState, type FreshDatabase, type TestUser } from '../support/db.js';
+import { addModule, createSession, sha256Of } from './fixtures.js';
+
+let db: FreshDatabase;
+let alice: TestUser;
+let bob: TestUser;
+let olga: TestUser;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  alice = await createUser(db.pool, { email: 'alice@example.com' });
+  bob = await createUser(db.pool, { email: 'bob@example.com' });
+  olga = await createUser(db.pool, { email: 'olga@example.com', operator: true });
+});
+afterAll(async () => {
+  await db?.cleanup();
+});
+
+interface Media {
+  duration_ms?: number | null;
+  width?: number | null;
+  height?: number | null;
+  video_codec?: string | null;
+  audio_codec?: string | null;
+}
+
+/** begin_video with named parameters, as PostgREST calls it. */
+function begin(c: pg.PoolClient, moduleId: string, media: Media, file: { name?: string; sha256?: string } = {}) {
+  return c.query(
+    `select * from public.begin_video(p_module_id => $1, p_file_name => $2, p_file_size => 1000, p_sha256 => $3, p_mime_type => 'video/mp4',
+       p_duration_ms => $4, p_width => $5, p_height => $6, p_video_codec => $7, p_audio_codec => $8)`,
+    [moduleId, file.name ?? 'clip.mp4', file.sha256 ?? sha256Of(randomBytes(8).toString('hex')), media.duration_ms ?? null, media.width ?? null, media.height ?? null, media.video_codec ?? null, media.audio_codec ?? null],
+  );
+}
+
+const lecture: Media = { duration_ms: 754_000, width: 1920, height: 1080, video_codec: 'h264', audio_codec: 'aac' };
+
+describe('begin_video with metadata', () => {
+  it('stores duration, frame size and codecs on the new row', async () => {
+    const s = await createSession(db, alice);
+    const m = await addModule(db, alice, s.id, 'M');
+    const row = await asUser(db.api, alice, async (c) => (await begin(c, m.id, lecture)).rows[0]);
+    expect(row).toMatchObject(lecture);
+  });
+
+  it('still takes the five documented parameters alone (metadata null)', async () => {
+    const s = await createSession(db, alice);
+    const m = await addModule(db, alice, s.id, 'M');
+    const row = await asUser(db.api, alice, async (c) =>
+      (await c.query(`select * from public.begin_video($1, 'a.mp4', 10, $2, 'video/mp4')`, [m.id, sha256Of('x')])).rows[0],
+    );
+    expect(row).toMatchObject({ duration_ms: null, width: null, height: null, video_codec: null, audio_codec: null });
+  });
+
+  it('fills in the metadata of an existing row for the same bytes that has none', async () => {
+    const s = await createSession(db, alice);
+    const m = await addModule(db, alice, s.id, 'M');
+    const sha256 = sha256Of('old upload');
+    const first = await asUser(db.api, alice, async (c) => (await begin(c, m.id, {}, { sha256 })).rows[0]);
+    const again = await asUser(db.api, alice, async (c) => (await begin(c, m.id, lecture, { sha256 })).rows[0]);
+    expect(again.id).toBe(first.id);
+    expect(again).toMatchObject(lecture);
+    // Known metadata is not overwritten by a later call.
+    const third = await asUser(db.api, alice, async (c) => (await begin(c, m.id, { ...lecture, duration_ms: 1 }, { sha256 })).rows[0]);
+    expect(third.duration_ms).toBe(754_000);
+  });
+
+  it.each([
+    [{ duration_ms: -1 }],
+    [{ duration_ms: 604_800_001 }],
+    [{ width: 1920 }],
+    [{ width: 0, height: 1080 }],
+    [{ width: 1920, height: 20_000 }],
+    [{ video_codec: 'H.264' }],
+    [{ audio_codec: 'a'.repeat(33) }],
+  ])('refuses %j with 22023', async (media) => {
+    const s = await createSession(db, alice);
+    const m = await addModule(db, alice, s.id, 'M');
+    expect(await sqlState(asUser(db.api, alice, (c) => begin(c, m.id, media)))).toBe('22023');
+  });
+
+  it('has table checks for writes that bypass begin_video', async () => {
+    const s = await createSession(db, alice);
+    const m = await addModule(db, alice, s.id, 'M');
+    const row = await asUser(db.api, alice, async (c) => (await begin(c, m.id, lecture)).rows[0]);
+    for (const set of ['duration_ms = -5', 'width = null', 'height = 0, width = 0', "video_codec = ''", "audio_codec = 'AAC'"]) {
+      expect(await sqlState(asUser(db.api, alice, (c) => c.query(`update public.videos set ${set} where id = $1`, [row.id])))).toBe('23514');
+    }
+  });
+});
+
+describe('duration totals', () => {
+  it('session_tree, list_sessions and list_modules sum the known durations in the database', async () => {
+    const s = await createSession(db, alice, { name: 'Course with length' });
+    const m1 = await addModule(db, alice, s.id, 'One');
+    const m2 = await addModule(db, alice, s.id, 'Two');
+    const m3 = await addModule(db, alice, s.id, 'Empty');
+    const m4 = await addModule(db, alice, s.id, 'Unknown');
+    await asUser(db.api, alice, async (c) => {
+      await begin(c, m1.id, { duration_ms: 60_000, width: 1280, height: 720, video_codec: 'vp9', audio_codec: 'opus' });
+      await begin(c, m1.id, { duration_ms: 1_500 });
+      await begin(c, m2.id, lecture);
+      await begin(c, m2.id, {}); // an AVI: length unknown
+      await begin(c, m4.id, {});
+    });
+
+    const tree = await asUser(db.api, alice, async (c) => (await c.query('select public.session_tree($1) as t', [s.id])).rows[0].t);
+    expect(tree.duration_ms).toBe(60_000 + 1_500 + 754_000);
+    expect(tree.modules.map((m: { name: string; duration_ms: number | null }) => [m.name, m.duration_ms])).toEqual([
+      ['One', 61_500],
+      ['Two', 754_000],
+      ['Empty', 0],
+      ['Unknown', null],
+    ]);
+    expect(tree.modules[0].videos[0]).toMatchObject({ duration_ms: 60_000, width: 1280, height: 720, video_codec: 'vp9', audio_codec: 'opus' });
+    expect(tree.modules[1].videos[1]).toMatchObject({ duration_ms: null, width: null, height: null, video_codec: null, audio_codec: null });
+
+    const page = await asUser(db.api, alice, async (c) => (await c.query('select public.list_sessions() as r')).rows[0].r);
+    const summary = page.sessions.find((x: { id: string }) => x.id === s.id);
+    expect(summary).toMatchObject({ module_count: 4, video_count: 5, total_bytes: 5000, duration_ms: 815_500 });
+
+    const modules = await asUser(db.api, alice, async (c) => (await c.query('select public.list_modules($1) as r', [s.id])).rows[0].r);
+    expect(modules.map((m: Record<string, unknown>) => [m.id, m.name, m.order_index, m.video_count, m.total_bytes, m.duration_ms])).toEqual([
+      [m1.id, 'One', 0, 2, 2000, 61_500],
+      [m2.id, 'Two', 1, 2, 2000, 754_000],
+      [m3.id, 'Empty', 2, 0, 0, 0],
+      [m4.id, 'Unknown', 3, 1, 1000, null],
+    ]);
+    expect(Object.keys(modules[0]).sort()).toEqual(
+      ['created_at', 'duration_ms', 'id', 'key', 'name', 'order_index', 'session_id', 'total_bytes', 'updated_at', 'user_id', 'video_count'],
+    );
+
+    // An operator reads the same totals; another author sees nothing.
+    const asOperator = await asUser(db.api, olga, async (c) => (await c.query('select public.list_modules($1) as r', [s.id])).rows[0].r);
+    expect(asOperator).toEqual(modules);
+    expect(await sqlState(asUser(db.api, bob, (c) => c.query('select public.list_modules($1)', [s.id])))).toBe('PT404');
+    expect(await sqlState(asUser(db.api, alice, (c) => c.query('select public.list_modules($1)', [randomUUID()])))).toBe('PT404');
+  });
+
+  it('an empty session has a length of 0', async () => {
+    const s = await createSession(db, alice);
+    const tree = await asUser(db.api, alice, async (c) => (await c.query('select public.session_tree($1) as t', [s.id])).rows[0].t);
+    expect(tree.duration_ms).toBe(0);
+    expect(await asUser(db.api, alice, async (c) => (await c.query('select public.list_modules($1) as r', [s.id])).rows[0].r)).toEqual([]);
+  });
+});

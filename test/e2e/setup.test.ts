@@ -96,7 +96,7 @@ describe('session setup --dry-run', () => {
       'session login && session doctor',
     ]);
     // Without an access token the management API cannot be read: the plan says so and runs the steps.
-    expect(res.stdout).toMatch(/3\. Deploy the device-auth function \(verify_jwt off\): will run \(could not list functions \(Access token not provided/);
+    expect(res.stdout).toMatch(/3\. Deploy the device-auth function \(verify_jwt off\): will run \(could not list functions: no access token \(run `supabase login`/);
     expect(res.stdout + res.stderr).not.toContain(password);
     expect(res.stdout + res.stderr).not.toContain(anonKey);
     expect(existsSync(join(home, 'device-page'))).toBe(false);

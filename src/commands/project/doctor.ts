@@ -1,12 +1,15 @@
 import type { Context } from '../../core/context.js';
-import { table, type View } from '../../ui/printer.js';
+import { message, table, type View } from '../../ui/printer.js';
 import { CliError, ExitCode } from '../../core/errors.js';
 import { runDoctor, type DoctorCheck } from '../../core/hosted/doctor.js';
 
 /** Runs every check; `error` (exit 1) names the failed ones after the report is printed. */
 export async function run(_opts: Record<string, never>, ctx: Context): Promise<{ view: View; checks: DoctorCheck[]; error: CliError | null }> {
   const checks = await runDoctor(ctx);
-  const view = table(
+  // A terminal gets one readable line per check; piped, tab-separated fields (✓/✗, name, result, fix).
+  const width = Math.max(...checks.map((c) => c.name.length));
+  const lines = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name.padEnd(width)}  ${c.detail}${c.fix ? ` → fix: ${c.fix}` : ''}`);
+  const view = ctx.io.stdoutIsTTY ? message(lines.join('\n'), { checks }) : table(
     checks,
     [
       { header: '', value: (c: DoctorCheck) => (c.ok ? { text: '✓', paint: 'green' } : { text: '✗', paint: 'red' }) },

@@ -155,9 +155,15 @@ export async function planSetup(opts: SetupOptions, setup: SetupEnv): Promise<Se
     });
   }
 
-  const push: SupabaseCommand = { args: ['db', 'push', ...pushTarget, '--include-all', '--yes', ...wd], secretEnv: pushEnv };
+  // The reads run side by side: each is a round trip to the database or the Management API.
   const canReadHistory = opts.dbUrl || steps[0]?.state === 'done';
-  const pending = canReadHistory ? await pendingMigrations(setup, [...pushTarget, ...wd], pushEnv, debug) : { pending: null, note: 'read after linking' };
+  const [pending, deployed, secretSet, readKey] = await Promise.all([
+    canReadHistory ? pendingMigrations(setup, [...pushTarget, ...wd], pushEnv, debug) : { pending: null, note: 'read after linking' },
+    ref ? deployedFunction(setup, ref, wd, debug) : null,
+    ref ? secretState(setup, ref, wd, 'DEVICE_AUTH_VERIFICATION_URL', opts.pageUrl!, debug) : null,
+    ref && !opts.anonKey ? publicKey(setup, ref, wd, debug) : null,
+  ]);
+  const push: SupabaseCommand = { args: ['db', 'push', ...pushTarget, '--include-all', '--yes', ...wd], secretEnv: pushEnv };
   steps.push({
     step: 'migrations',
     title: 'Push the migrations',
@@ -170,13 +176,11 @@ export async function planSetup(opts: SetupOptions, setup: SetupEnv): Promise<Se
   // 2. The device-login function and where it sends people.
   if (ref) {
     const deploy: SupabaseCommand = { args: ['functions', 'deploy', 'device-auth', '--project-ref', ref, '--no-verify-jwt', '--use-api', ...wd] };
-    const deployed = await deployedFunction(setup, ref, wd, debug);
-    steps.push({ step: 'function', title: 'Deploy the device-auth function (verify_jwt off)', state: 'run', found: deployed, command: commandLine(deploy), cli: deploy });
+    steps.push({ step: 'function', title: 'Deploy the device-auth function (verify_jwt off)', state: 'run', found: deployed!, command: commandLine(deploy), cli: deploy });
 
     const secretValue = opts.pageUrl!;
     const secret: SupabaseCommand = { args: ['secrets', 'set', `DEVICE_AUTH_VERIFICATION_URL=${secretValue}`, '--project-ref', ref, ...wd] };
-    const set = await secretState(setup, ref, wd, 'DEVICE_AUTH_VERIFICATION_URL', secretValue, debug);
-    steps.push({ step: 'secret', title: 'Point the function at the page', state: set.done ? 'done' : 'run', found: set.note, command: commandLine(secret), cli: secret });
+    steps.push({ step: 'secret', title: 'Point the function at the page', state: secretSet!.done ? 'done' : 'run', found: secretSet!.note, command: commandLine(secret), cli: secret });
   } else {
     const why = 'needs --project-ref (functions and secrets live in a hosted project)';
     steps.push({ step: 'function', title: 'Deploy the device-auth function (verify_jwt off)', state: 'skipped', found: why, command: 'supabase functions deploy device-auth --no-verify-jwt --use-api --project-ref <ref>' });
@@ -184,7 +188,7 @@ export async function planSetup(opts: SetupOptions, setup: SetupEnv): Promise<Se
   }
 
   // 3. The page and the CLI's own settings: the project URL and its public key.
-  const anonKey = opts.anonKey ?? (ref ? await publicKey(setup, ref, wd, debug) : null);
+  const anonKey = opts.anonKey ?? readKey;
   const pageDir = resolve(setup.cwd, opts.pageDir ?? 'device-page');
   const shownDir = relative(setup.cwd, pageDir) || '.';
   const missing = !projectUrl ? 'needs --url and --anon-key (or --project-ref)' : !anonKey ? 'needs --anon-key (it could not be read with `supabase projects api-keys`)' : null;
@@ -259,6 +263,12 @@ function lastErrorLine(output: string): string {
   return meaningful.find((l) => /error|failed|denied|refused|not found|invalid/i.test(l)) ?? meaningful[meaningful.length - 1] ?? 'the Supabase CLI failed without output';
 }
 
+/** The Management API's refusals, said once and short. */
+function managementError(output: string): string {
+  if (/access token not provided/i.test(output)) return 'no access token (run `supabase login` or set SUPABASE_ACCESS_TOKEN)';
+  return lastErrorLine(output);
+}
+
 function resumeCommand(opts: SetupOptions): string {
   const parts = ['session setup'];
   if (opts.projectRef) parts.push('--project-ref', opts.projectRef);
@@ -305,7 +315,7 @@ async function pendingMigrations(setup: SetupEnv, target: string[], secretEnv: R
 async function deployedFunction(setup: SetupEnv, ref: string, wd: string[], debug: (l: string) => void): Promise<string> {
   const res = await setup.cli.run({ args: ['functions', 'list', '--project-ref', ref, '-o', 'json', ...wd] }, { timeoutMs: 60_000 });
   debug(`supabase functions list exited ${res.exitCode}\n${res.output}`);
-  if (res.exitCode !== 0) return `could not list functions (${lastErrorLine(res.output)})`;
+  if (res.exitCode !== 0) return `could not list functions: ${managementError(res.output)}`;
   try {
     const list = JSON.parse(res.stdout) as Array<{ slug?: string; version?: number; verify_jwt?: boolean; status?: string }>;
     const fn = list.find((f) => f.slug === 'device-auth');
@@ -319,7 +329,7 @@ async function deployedFunction(setup: SetupEnv, ref: string, wd: string[], debu
 async function secretState(setup: SetupEnv, ref: string, wd: string[], name: string, value: string, debug: (l: string) => void): Promise<{ done: boolean; note: string }> {
   const res = await setup.cli.run({ args: ['secrets', 'list', '--project-ref', ref, '-o', 'json', ...wd] }, { timeoutMs: 60_000 });
   debug(`supabase secrets list exited ${res.exitCode}\n${res.output}`);
-  if (res.exitCode !== 0) return { done: false, note: `could not list secrets (${lastErrorLine(res.output)})` };
+  if (res.exitCode !== 0) return { done: false, note: `could not list secrets: ${managementError(res.output)}` };
   try {
     const list = JSON.parse(res.stdout) as Array<{ name?: string; value?: string }>;
     const found = list.find((s) => s.name === name);

@@ -3,7 +3,7 @@
 // the first failure. The database password and the service key only ever travel in a child's
 // environment; printed commands show them as [masked].
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { SupabaseCli, SupabaseCommand } from './supabase-cli.js';
@@ -357,10 +357,14 @@ async function publicKey(setup: SetupEnv, ref: string, wd: string[], debug: (l: 
   }
 }
 
-/** web/device/ as it is, plus the config.js its index.html loads (config.example.js's form). */
+/** web/device/ as it is (its example settings left out), plus the config.js its index.html loads. */
 export function pageFiles(root: string, url: string, anonKey: string): Array<[string, string]> {
   const dir = join(root, 'web', 'device');
-  const files: Array<[string, string]> = ['index.html', 'device.js', 'style.css'].map((name) => [name, readFileSync(join(dir, name), 'utf8')]);
+  const files: Array<[string, string]> = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name !== 'config.example.js' && entry.name !== 'config.js')
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => [name, readFileSync(join(dir, name), 'utf8')]);
   files.push([
     'config.js',
     `// Written by \`session setup\`: the project this page signs people in to. The key is public.\nwindow.SESSION_DEVICE_CONFIG = ${JSON.stringify({ supabaseUrl: url, anonKey }, null, 2)};\n`,

@@ -2,7 +2,7 @@
 // (platform objects only, as a new Supabase project has them) it pushes the migrations with
 // `supabase db push --db-url`; --dry-run prints the exact commands; a failing step stops the run
 // with its output and the command to resume. The database password is never printed.
-import { mkdtempSync, chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -164,6 +164,7 @@ describe('session setup', () => {
     expect(config).toContain(`"supabaseUrl": "${url}"`);
     expect(config).toContain(`"anonKey": "${anonKey}"`);
     expect(readFileSync(join(home, 'device-page', 'index.html'), 'utf8')).toBe(readFileSync(join(workdir, 'web', 'device', 'index.html'), 'utf8'));
+    expect(existsSync(join(home, 'device-page', 'config.example.js'))).toBe(false);
     expect(JSON.parse(readFileSync(join(home, '.sessionrc'), 'utf8'))).toEqual({ url, anon_key: anonKey });
   }, 180_000);
 
@@ -174,6 +175,17 @@ describe('session setup', () => {
     expect(res.stderr).toContain('4. Write the device-login page with its settings: done (device-page/ is up to date)');
     expect(res.stderr).toContain('5. Save the project settings in .sessionrc: done (.sessionrc already names http://127.0.0.1:54399)');
     expect(res.stdout).toBe('Nothing to do: every step is done. Next: session login && session doctor');
+  }, 120_000);
+
+  it('updates a YAML .sessionrc in place, keeping its other keys', async () => {
+    const dir = mkdtempSync(join(home, 'yaml-'));
+    writeFileSync(join(dir, '.sessionrc'), 'concurrency: 4\nurl: http://127.0.0.1:1\nanon_key: sb_publishable_oldKey0000\n');
+    const env: CliEnv = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NO_COLOR: '1', SUPABASE_DB_PASSWORD: password };
+    const res = await runCli(['setup', '--db-url', dbUrl(false), '--url', 'http://127.0.0.1:54398', '--anon-key', 'sb_publishable_newKey1111', '--page-dir', 'page', '--yes'], env, { cwd: dir });
+    expect(res.exitCode, String(res.stderr)).toBe(0);
+    expect(String(res.stderr)).toContain('5. Save the project settings in .sessionrc: will run (.sessionrc names http://127.0.0.1:1)');
+    expect(readFileSync(join(dir, '.sessionrc'), 'utf8')).toBe('concurrency: 4\nurl: http://127.0.0.1:54398\nanon_key: sb_publishable_newKey1111\n');
+    expect(readFileSync(join(dir, 'page', 'config.js'), 'utf8')).toContain('"supabaseUrl": "http://127.0.0.1:54398"');
   }, 120_000);
 
   it('--json prints the plan and what was applied', async () => {

@@ -388,7 +388,10 @@ async function sessionrcStep(cwd: string, url: string, anonKey: string): Promise
       const { writeFileAtomic } = await import('../../config/atomic-file.js');
       const next = { ...(here?.config ?? {}), url, anon_key: anonKey };
       const yaml = /\.ya?ml$/.test(file) || (here !== null && !(readText(file) ?? '').trimStart().startsWith('{'));
-      const text = yaml ? (await import('yaml')).stringify(next) : `${JSON.stringify(next, null, 2)}\n`;
+      // A CommonJS package imported from a split ESM bundle may arrive as `default` only.
+      const mod = yaml ? await import('yaml') : null;
+      const stringify = mod ? (mod.stringify ?? (mod as unknown as { default: typeof mod }).default.stringify) : null;
+      const text = stringify ? stringify(next) : `${JSON.stringify(next, null, 2)}\n`;
       // The anon key is public: the file may be committed and read by the team.
       await writeFileAtomic(file, text, 0o644);
     },

@@ -79,6 +79,25 @@ describe('session doctor on a healthy local backend', () => {
     expect(res.stderr + res.stdout).not.toContain(token);
   });
 
+  it('fails the api check on a key the project does not know, and does not go on without it', async () => {
+    const env = await userEnv({ url: backend.url, anonKey: 'sb_publishable_notThisProjectsKey00' });
+    const res = await runCli(['doctor', '--json'], env);
+    const result = { exitCode: res.exitCode ?? -1, stdout: String(res.stdout), stderr: String(res.stderr) };
+    expectFailed(result, CHECKS.slice(1));
+    expect(check(result, 'api').detail).toMatch(/^the project refused the publishable key \(401: Invalid API key\)$/);
+    expect(check(result, 'api').fix).toContain('Project Settings → API Keys');
+    expect(check(result, 'migrations')).toEqual({ name: 'migrations', ok: false, detail: 'not checked: the api check failed', fix: 'fix the api check first' });
+    expect(result.stderr).not.toContain('notThisProjectsKey');
+  });
+
+  it('fails the api check when nothing answers at the project URL', async () => {
+    const env = await userEnv({ url: 'http://127.0.0.1:9', anonKey: backend.anonKey });
+    const res = await runCli(['doctor', '--json'], env);
+    const result = { exitCode: res.exitCode ?? -1, stdout: String(res.stdout), stderr: String(res.stderr) };
+    expectFailed(result, CHECKS.slice(1));
+    expect(check(result, 'api').detail).toBe('cannot reach http://127.0.0.1:9');
+  });
+
   it('fails the token check (and what needs it) when nobody is signed in', async () => {
     const env = await userEnv(backend);
     const res = await runCli(['doctor', '--json'], env);

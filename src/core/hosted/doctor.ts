@@ -46,14 +46,13 @@ export async function runDoctor(ctx: Context): Promise<DoctorCheck[]> {
   const sentAt = Date.now();
   const settings = await http.get('/auth/v1/settings', null).catch((err: unknown) => toCliError(err));
   const receivedAt = Date.now();
-  if (settings instanceof CliError) {
-    const detail = `${settings.message}`;
-    checks.push(fail('api', detail, 'check SUPABASE_URL (or url in .sessionrc) and that the project is not paused'));
-    const rest = ['clock', 'token', 'migrations', 'bucket', 'device_auth', 'verification_page'];
-    for (const name of rest) checks.push(fail(name, 'not checked: the API does not answer', 'fix the api check first'));
+  const api = settings instanceof CliError ? fail('api', settings.message, 'check SUPABASE_URL (or url in .sessionrc) and that the project is not paused') : apiCheck(settings, config);
+  checks.push(api);
+  if (!api.ok || settings instanceof CliError) {
+    // Without the API nothing else can be asked; the report keeps its lines.
+    for (const name of ['clock', 'token', 'migrations', 'bucket', 'device_auth', 'verification_page']) checks.push(fail(name, 'not checked: the api check failed', 'fix the api check first'));
     return checks;
   }
-  checks.push(apiCheck(settings, config));
   checks.push(clockCheck(settings, (sentAt + receivedAt) / 2));
 
   // Everything a person does runs as a signed-in user.

@@ -82,7 +82,8 @@ describe('session setup --dry-run', () => {
   it('prints every command of the hosted path in order', async () => {
     const ref = 'abcdefghijklmnopqrst';
     const anonKey = 'sb_publishable_doctorTestKey0123';
-    const res = await setup(['--project-ref', ref, '--page-url', 'https://example.org/device', '--anon-key', anonKey, '--dry-run'], { SUPABASE_DB_PASSWORD: password });
+    // No password is needed to see the plan.
+    const res = await setup(['--project-ref', ref, '--page-url', 'https://example.org/device', '--anon-key', anonKey, '--dry-run']);
     expect(res.exitCode, res.stderr).toBe(0);
     const commands = res.stdout.split('\n').filter((l) => l.startsWith('     ')).map((l) => l.trim());
     expect(commands).toEqual([
@@ -115,6 +116,9 @@ describe('session setup', () => {
     const badRef = await setup(['--project-ref', 'My-Project', '--page-url', 'https://example.org/device', '--yes']);
     expect(badRef.exitCode).toBe(2);
     expect(badRef.stderr).toMatch(/^error: --project-ref must be 20 lowercase letters and digits/);
+    const noPassword = await setup(['--project-ref', 'abcdefghijklmnopqrst', '--page-url', 'https://example.org/device', '--yes']);
+    expect(noPassword.exitCode).toBe(2);
+    expect(noPassword.stderr).toMatch(/^error: the database password is needed to link the project and push the migrations\nhint: set SUPABASE_DB_PASSWORD/);
     const noYes = await setup(['--db-url', dbUrl(true)]);
     expect(noYes.exitCode).toBe(2);
     expect(noYes.stderr).toMatch(/^error: refusing to change the project without confirmation\nhint: pass --yes to apply, or --dry-run/);

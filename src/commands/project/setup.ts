@@ -46,6 +46,7 @@ export async function run(opts: SetupCommandOptions, ctx: Context): Promise<{ vi
     root,
     cli,
     askPassword: ctx.io.canPrompt && !opts.dryRun ? () => askSecret(ctx.io, { message: 'Database password (not shown, not stored)', flag: 'SUPABASE_DB_PASSWORD' }) : undefined,
+    dryRun: opts.dryRun === true,
     debug: (line: string) => ctx.io.debug(line),
   };
   const plan = await planSetup(options, setup);

@@ -59,6 +59,8 @@ export interface SetupEnv {
   cli: SupabaseCli;
   /** The database password when neither the URL nor the environment has it (a prompt, on a terminal). */
   askPassword?: () => Promise<string>;
+  /** A dry run shows the commands without the password; applying needs it. */
+  dryRun?: boolean;
   debug?: (line: string) => void;
 }
 
@@ -138,10 +140,10 @@ export async function planSetup(opts: SetupOptions, setup: SetupEnv): Promise<Se
   } else {
     dbPassword = setup.env.SUPABASE_DB_PASSWORD ?? null;
     if (dbPassword === null && setup.askPassword) dbPassword = await setup.askPassword();
-    if (dbPassword === null) {
+    if (dbPassword === null && !setup.dryRun) {
       throw usageError('the database password is needed to link the project and push the migrations', 'set SUPABASE_DB_PASSWORD (dashboard: Project Settings → Database), or run on a terminal to be asked', 'missing_db_password');
     }
-    pushEnv = { SUPABASE_DB_PASSWORD: dbPassword };
+    pushEnv = { SUPABASE_DB_PASSWORD: dbPassword ?? '' };
     pushTarget = ['--linked'];
     const linked = readLinkedRef(workdir);
     const link: SupabaseCommand = { args: ['link', '--project-ref', ref!, ...wd], secretEnv: pushEnv };

@@ -98,6 +98,17 @@ describe('session doctor on a healthy local backend', () => {
     expect(check(result, 'api').detail).toBe('cannot reach http://127.0.0.1:9');
   });
 
+  it('fails the project check when no project is configured', async () => {
+    const env = await userEnv(backend);
+    delete env.SUPABASE_URL;
+    delete env.SUPABASE_ANON_KEY;
+    const res = await runCli(['doctor', '--json'], { ...env, SESSION_LOCAL_DIR: join(env.HOME, 'no-backend') });
+    const result = { exitCode: res.exitCode ?? -1, stdout: String(res.stdout), stderr: String(res.stderr) };
+    expectFailed(result, CHECKS);
+    expect(check(result, 'project')).toEqual({ name: 'project', ok: false, detail: 'no Supabase project configured', fix: 'set SUPABASE_URL and SUPABASE_ANON_KEY, add a .sessionrc, or run `session local start`' });
+    expect(check(result, 'api').detail).toBe('not checked: the project check failed');
+  });
+
   it('fails the token check (and what needs it) when nobody is signed in', async () => {
     const env = await userEnv(backend);
     const res = await runCli(['doctor', '--json'], env);

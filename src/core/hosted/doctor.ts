@@ -18,6 +18,9 @@ export interface DoctorCheck {
 /** Beyond this, token lifetimes and refresh margins (60 s) are off. */
 export const MAX_CLOCK_SKEW_SECONDS = 30;
 
+/** Every check, in the order of the report. */
+export const CHECK_NAMES = ['project', 'api', 'clock', 'token', 'migrations', 'bucket', 'device_auth', 'verification_page'] as const;
+
 const TIMEOUT_MS = 15_000;
 const PUSH_FIX = 'apply this tool\'s migrations: `supabase db push` from this repository (or `session setup`)';
 const LOGIN_FIX = 'run `session login`, then `session doctor` again';
@@ -37,7 +40,7 @@ export async function runDoctor(ctx: Context): Promise<DoctorCheck[]> {
     config = await ctx.config();
   } catch (err) {
     const e = toCliError(err);
-    return [fail('project', e.message, e.hint ?? 'set SUPABASE_URL and SUPABASE_ANON_KEY, or write a .sessionrc')];
+    return [fail('project', e.message, e.hint ?? 'set SUPABASE_URL and SUPABASE_ANON_KEY, or write a .sessionrc'), ...notChecked('project')];
   }
   checks.push(pass('project', `${config.url} (settings from ${config.source === 'env' ? 'SUPABASE_URL and SUPABASE_ANON_KEY' : config.source === 'file' ? (config.file ?? '.sessionrc') : 'the running local backend'}, profile ${config.profile})`));
   const http = new ProjectHttp(ctx, config);
@@ -50,8 +53,7 @@ export async function runDoctor(ctx: Context): Promise<DoctorCheck[]> {
   checks.push(api);
   if (!api.ok || settings instanceof CliError) {
     // Without the API nothing else can be asked; the report keeps its lines.
-    for (const name of ['clock', 'token', 'migrations', 'bucket', 'device_auth', 'verification_page']) checks.push(fail(name, 'not checked: the api check failed', 'fix the api check first'));
-    return checks;
+    return [...checks, ...notChecked('api')];
   }
   checks.push(clockCheck(settings, (sentAt + receivedAt) / 2));
 
@@ -85,6 +87,11 @@ export async function runDoctor(ctx: Context): Promise<DoctorCheck[]> {
   checks.push(device.check);
   checks.push(device.verificationUri === null ? fail('verification_page', 'not checked: the device-auth function did not hand out a page URL', 'fix the device_auth check first') : await pageCheck(http, device.verificationUri, config));
   return checks;
+}
+
+/** The checks after `failed`, reported as not checked. */
+function notChecked(failed: (typeof CHECK_NAMES)[number]): DoctorCheck[] {
+  return CHECK_NAMES.slice(CHECK_NAMES.indexOf(failed) + 1).map((name) => fail(name, `not checked: the ${failed} check failed`, `fix the ${failed} check first`));
 }
 
 function pass(name: string, detail: string): DoctorCheck {

@@ -8,7 +8,7 @@ export function registerProjectCommands(program: Command): void {
     .command('setup')
     .description('Set up a Supabase project for this tool: migrations, device-auth function, page, settings (plan, then apply)')
     .option('--project-ref <ref>', 'the hosted project to link, deploy to and read keys from')
-    .option('--db-url <url>', 'push the migrations to this database instead (password: SUPABASE_DB_PASSWORD, not the URL)')
+    .option('--db-url <url>', 'push the migrations to this database instead (the password better in SUPABASE_DB_PASSWORD than in the URL)')
     .option('--page-url <url>', 'where the device-login page (web/device/) will be served; needed with --project-ref')
     .option('--page-dir <dir>', 'folder to write the page and its config.js to (default: ./device-page)')
     .option('--url <url>', 'the project API URL (default: https://<ref>.supabase.co)')

@@ -10,6 +10,7 @@ import { registerSessionCommands } from './session/index.js';
 import { registerModuleCommands } from './module/index.js';
 import { registerVideoCommands } from './video/index.js';
 import { registerLocalCommands } from './local/index.js';
+import { registerProjectCommands } from './project/index.js';
 
 /** Every command, in the order `--help` lists them. Each noun registers its own verbs. */
 export function registerCommands(program: Command): void {
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   defineExport(program);
   defineGc(program);
   registerLocalCommands(program);
+  registerProjectCommands(program);
   defineCompletion(program);
 }
 

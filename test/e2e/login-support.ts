@@ -47,6 +47,9 @@ export async function ensureBuilt(): Promise<void> {
           await cp(join(repoRoot, 'dist'), join(dir, 'dist'), { recursive: true });
           await cp(join(repoRoot, 'package.json'), join(dir, 'package.json'));
           await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+          // What the published package ships beside dist/: migrations, functions, the device page.
+          await symlink(join(repoRoot, 'supabase'), join(dir, 'supabase'));
+          await symlink(join(repoRoot, 'web'), join(dir, 'web'));
           if (complete(join(dir, 'dist'))) {
             snapshot = dir;
             launcher = join(dir, 'bin', 'session.js');

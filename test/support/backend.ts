@@ -31,6 +31,8 @@ export interface TestBackendOptions {
   functionEnv?: Record<string, string>;
   /** Server log lines (default: dropped). */
   log?: (line: string) => void;
+  /** Folder with supabase/config.toml, supabase/functions and web/device (default: this repository). */
+  projectRoot?: string;
 }
 
 export interface NewUserOptions {
@@ -102,7 +104,7 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
       port: 0,
       jwtSecret: randomBytes(32).toString('hex'),
       dataDir,
-      projectRoot: packageRoot(),
+      projectRoot: options.projectRoot ?? packageRoot(),
       jwtExpiry: options.jwtExpiry,
       refreshTokenReuseInterval: options.refreshTokenReuseInterval,
       rateLimits: options.rateLimits,

@@ -10,7 +10,7 @@ const allowed: Record<string, string[]> = {
   'cli.ts': ['commander', './core/errors.js', './ui/mask.js', './ui/visible.js', './commands/index.js'],
   'ui/mask.ts': [],
   'ui/visible.ts': [],
-  'commands/index.ts': ['./runner.js', '../core/constants.js', './auth/index.js', './session/index.js', './module/index.js', './video/index.js', './local/index.js'],
+  'commands/index.ts': ['./runner.js', '../core/constants.js', './auth/index.js', './session/index.js', './module/index.js', './video/index.js', './local/index.js', './project/index.js'],
   'commands/runner.ts': ['../core/errors.js', '../core/constants.js'],
   'core/errors.ts': [],
   'core/constants.ts': [],

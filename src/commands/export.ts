@@ -193,9 +193,9 @@ function toPosix(p: string): string {
 
 /** Downloads every file (three at a time), verifying sha256; files already there with the right hash are kept. */
 async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: string): Promise<{ downloaded: number; unchanged: number; bytes: number }> {
-  const [{ sha256File }, { debugFetch }] = await Promise.all([import('../core/upload/hash.js'), import('../core/api.js')]);
+  const [{ sha256File }, { debugFetch }] = await Promise.all([import('../core/upload/hash.js'), import('../core/debug-fetch.js')]);
   // Logged under --debug like every other request.
-  const request = debugFetch(ctx);
+  const request = debugFetch(ctx.io);
   const stats = { downloaded: 0, unchanged: 0, bytes: 0 };
   const failures: string[] = [];
   let next = 0;

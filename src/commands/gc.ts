@@ -156,7 +156,7 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
 /** A client with the service-role key: bypasses RLS, sees every user's folder and the whole queue. */
 async function adminClient(ctx: Context, api: Api, serviceKey: string): Promise<SupabaseClient> {
   const { createSupabaseClient } = await import('../core/api.js');
-  return createSupabaseClient(ctx, { ...api.config, anonKey: serviceKey });
+  return createSupabaseClient(ctx.io, { ...api.config, anonKey: serviceKey });
 }
 
 /**

@@ -33,6 +33,8 @@ export interface InstanceState {
   db_url: string;
   data_dir: string;
   started_at: string;
+  /** Applied migrations whose files changed or went away since (the database keeps the old SQL). */
+  migration_drift?: string[];
 }
 
 export interface InstanceStatus {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describePlan, type GcPlan } from '../../src/commands/gc.js';
+import { describePlan, type GcPlan } from '../../src/core/gc.js';
 import type { VideoRow } from '../../src/core/videos.js';
 
 const video = (n: number): VideoRow => ({

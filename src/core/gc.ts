@@ -1,13 +1,13 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { Context } from '../core/context.js';
-import type { Api } from '../core/api.js';
+import type { Context } from './context.js';
+import type { Api } from './api.js';
 import { message, none, type View } from '../ui/printer.js';
 import { assertCanConfirm, confirmOrYes } from '../ui/prompt.js';
-import { normalizePaths, purgeDeletedObjects } from '../core/content.js';
-import { CliError, ExitCode } from '../core/errors.js';
-import { isUuid } from '../core/refs.js';
+import { normalizePaths, purgeDeletedObjects } from './content.js';
+import { CliError, ExitCode } from './errors.js';
+import { isUuid } from './refs.js';
 import { formatBytes } from '../ui/format.js';
-import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from '../core/videos.js';
+import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from './videos.js';
 
 /** Uploads left `uploading` this long are abandoned. */
 export const STALE_UPLOAD_MS = 24 * 3600 * 1000;
@@ -155,7 +155,7 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
 
 /** A client with the service-role key: bypasses RLS, sees every user's folder and the whole queue. */
 async function adminClient(ctx: Context, api: Api, serviceKey: string): Promise<SupabaseClient> {
-  const { createSupabaseClient } = await import('../core/api.js');
+  const { createSupabaseClient } = await import('./api.js');
   return createSupabaseClient(ctx.io, { ...api.config, anonKey: serviceKey });
 }
 

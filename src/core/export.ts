@@ -4,12 +4,12 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Context } from '../core/context.js';
-import type { Api } from '../core/api.js';
-import type { SessionTree, TreeVideo } from '../core/content.js';
-import { CliError, ExitCode } from '../core/errors.js';
+import type { Context } from './context.js';
+import type { Api } from './api.js';
+import type { SessionTree, TreeVideo } from './content.js';
+import { CliError, ExitCode } from './errors.js';
 import { writeFileAtomic } from '../config/atomic-file.js';
-import { formatFor, serializeManifest, type ManifestDocument } from '../core/manifest.js';
+import { formatFor, serializeManifest, type ManifestDocument } from './manifest.js';
 import { message, none, record, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
 
@@ -41,7 +41,7 @@ export interface ExportResult {
 
 export async function run(opts: ExportOptions, ctx: Context): Promise<View> {
   const { io } = ctx;
-  const [{ resolveRef, sessionTree }, api] = await Promise.all([import('../core/content.js'), ctx.api()]);
+  const [{ resolveRef, sessionTree }, api] = await Promise.all([import('./content.js'), ctx.api()]);
   const { id } = await resolveRef(api, 'session', opts.session);
   const tree = await sessionTree(api, id);
 
@@ -193,7 +193,7 @@ function toPosix(p: string): string {
 
 /** Downloads every file (three at a time), verifying sha256; files already there with the right hash are kept. */
 async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: string): Promise<{ downloaded: number; unchanged: number; bytes: number }> {
-  const [{ sha256File }, { debugFetch }] = await Promise.all([import('../core/upload/hash.js'), import('../core/debug-fetch.js')]);
+  const [{ sha256File }, { debugFetch }] = await Promise.all([import('./upload/hash.js'), import('./debug-fetch.js')]);
   // Logged under --debug like every other request.
   const request = debugFetch(ctx.io);
   const stats = { downloaded: 0, unchanged: 0, bytes: 0 };

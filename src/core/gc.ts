@@ -44,7 +44,7 @@ export function nothingCleaned(withServiceRole: boolean): GcResult {
 /** Reads what there is to clean: the queue (claimed), the caller's folder against their rows, old uploads. */
 export async function makePlan(api: Api, admin: SupabaseClient | null): Promise<GcPlan> {
   const uid = api.identity.user.id;
-  const queued = normalizePaths(await api.rpc<unknown>('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH }));
+  const queued = normalizePaths(await api.rpc('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH }));
   const [objects, urls, stale] = await Promise.all([
     listObjectsDeep(api.client, uid),
     ownFileUrls(api),
@@ -74,7 +74,7 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
   if (plan.queued.length) {
     try {
       await removeObjects(api.client, plan.queued);
-      await api.rpc<null>('ack_deleted_objects', { p_paths: plan.queued });
+      await api.rpc('ack_deleted_objects', { p_paths: plan.queued });
       queuedRemoved += plan.queued.length;
     } catch (err) {
       storageErrorText = (err as Error).message;

@@ -80,7 +80,7 @@ async function waitUntilServing(
 }
 
 async function runForeground(ctx: Context, dir: string, port: number, reset: string): Promise<View> {
-  const { runLocalBackend, LocalStartError } = await import('../../local/run.js');
+  const { runLocalBackend, LocalStartError } = await import('../../local/boot.js');
   const stamp = () => new Date().toISOString();
   let backend;
   try {

@@ -19,7 +19,7 @@ import { Readable } from 'node:stream';
 import { FileConfigstore, FileStore, type Configstore } from '@tus/file-store';
 import { ERRORS, Server, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
 import { headerValue, headersObject } from '../http.js';
-import type { GatewayAuth } from '../service.js';
+import type { GatewayAuth } from '../service-contract.js';
 import type { SqlRequestInfo } from '../sql.js';
 import { callerFromGateway, type StorageCaller } from './caller.js';
 import type { StorageDatabase } from './database.js';

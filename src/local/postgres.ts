@@ -10,6 +10,7 @@ import { arch, homedir, platform, userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { inTransaction } from './transaction.js';
 
 /** The cluster's superuser, as on Supabase. */
 export const SUPERUSER = 'supabase_admin';
@@ -253,13 +254,10 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 }
 
 /** Runs `work` in one transaction on `client`; on failure rolls back and throws "<what> failed: <reason>". */
-async function inTransaction(client: pg.Client, what: string, work: () => Promise<unknown>): Promise<void> {
+async function applyInTransaction(client: pg.Client, what: string, work: () => Promise<unknown>): Promise<void> {
   try {
-    await client.query('begin');
-    await work();
-    await client.query('commit');
+    await inTransaction(client, work);
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
     throw new Error(`${what} failed: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -275,7 +273,7 @@ export async function applyPlatform(superuserUrl: string, dir = platformDir()): 
   await withClient(superuserUrl, async (client) => {
     for (const file of sqlFiles(dir)) {
       const sql = await readFile(join(dir, file), 'utf8');
-      await inTransaction(client, `platform file ${file}`, () => client.query(sql));
+      await applyInTransaction(client, `platform file ${file}`, () => client.query(sql));
     }
   });
 }
@@ -397,7 +395,7 @@ export async function applyMigrations(postgresUrl: string, dir = migrationsDir()
     for (const migration of listMigrations(dir)) {
       if (applied.has(migration.version)) continue;
       const sql = await readFile(migration.path, 'utf8');
-      await inTransaction(client, `migration ${migration.version}_${migration.name}.sql`, async () => {
+      await applyInTransaction(client, `migration ${migration.version}_${migration.name}.sql`, async () => {
         await client.query(sql);
         await client.query(
           'insert into supabase_migrations.schema_migrations(version, name, statements) values ($1, $2, $3)',
@@ -452,7 +450,7 @@ function sha256Hex(text: string): string {
 /** Runs the seed file in one transaction as `postgres` (as `supabase db reset` does); returns its sha256. */
 export async function applySeed(postgresUrl: string, file = seedFile()): Promise<string> {
   const sql = await readFile(file, 'utf8');
-  await withClient(postgresUrl, (client) => inTransaction(client, `seed ${file}`, () => client.query(sql)));
+  await withClient(postgresUrl, (client) => applyInTransaction(client, `seed ${file}`, () => client.query(sql)));
   return sha256Hex(sql);
 }
 

@@ -22,7 +22,7 @@ import { applyCors, rejectApiKey, resolveGatewayAuth } from '../src/local/gatewa
 import { deriveApiKeys } from '../src/local/keys.js';
 import { verifyJwt } from '../src/local/jwt.js';
 import { startBackend } from '../src/local/server.js';
-import type { BackendContext, BackendService } from '../src/local/service.js';
+import type { BackendContext, BackendService } from '../src/local/service-contract.js';
 import { CallerSql } from '../src/local/sql.js';
 import { createStorageService, STORAGE_PREFIX } from '../src/local/storage/index.js';
 import type { ResumableOptions } from '../src/local/storage/tus.js';

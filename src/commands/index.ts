@@ -90,7 +90,7 @@ ${examples([
     )
     .action(
       action(async (ctx, session: string, opts: { output?: string; withFiles?: string }) =>
-        (await import('./export.js')).run({ session, output: opts.output, withFiles: opts.withFiles }, ctx),
+        (await import('./export/export.js')).run({ session, output: opts.output, withFiles: opts.withFiles }, ctx),
       ),
     );
 }
@@ -107,7 +107,7 @@ With SUPABASE_SERVICE_ROLE_KEY set it also removes what deleted users left behin
 (their queued paths and their folders in the bucket).
 ${examples(['session gc', 'session gc --yes --json', 'SUPABASE_SERVICE_ROLE_KEY=... session gc --yes'])}`,
     )
-    .action(action(async (ctx, opts: { yes?: boolean }) => (await import('./gc.js')).run({ yes: opts.yes }, ctx)));
+    .action(action(async (ctx, opts: { yes?: boolean }) => (await import('./gc/gc.js')).run({ yes: opts.yes }, ctx)));
 }
 
 function defineCompletion(program: Command): void {

@@ -17,7 +17,10 @@ export async function contextFor(cmd: Command): Promise<Context> {
     noInput: g.input === false,
     noColor: g.color === false,
   });
-  return createContext(io, { profile: g.profile });
+  return createContext(io, {
+    profile: g.profile,
+    localProject: () => import('../local/project.js').then(({ readLocalProject }) => readLocalProject(io.env)),
+  });
 }
 
 /**

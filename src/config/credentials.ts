@@ -4,14 +4,19 @@
 // the same token past Supabase's reuse window would revoke the whole session.
 import { chmod, mkdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Context } from '../core/context.js';
-import type { ProjectConfig } from './project.js';
-import type { Identity } from '../core/identity.js';
 import { CliError, ExitCode, authError } from '../core/errors.js';
-import type { AuthSession, AuthTarget } from '../core/session-auth.js';
 import { configDir } from './paths.js';
 import { withFileLock, type LockOptions } from './lock.js';
 import { writeFileAtomic } from './atomic-file.js';
+
+/** What the credential store keeps of a Supabase session. */
+export interface AuthSession {
+  access_token: string;
+  refresh_token: string;
+  /** Unix seconds (the JWT's `exp`). */
+  expires_at: number;
+  user: { id: string; email: string | null };
+}
 
 /** The file's shape. Field names are snake_case, as Supabase's session JSON. */
 export interface StoredCredentials extends AuthSession {
@@ -123,7 +128,7 @@ function localPort(url: string): string | null {
   return match ? match[1]! : null;
 }
 
-function notSignedIn(file: string, url: string): CliError {
+export function notSignedIn(file: string, url: string): CliError {
   // `session login` signs in the default profile; another profile needs its name.
   const profile = /^credentials-(.+)\.json$/.exec(basename(file))?.[1];
   const login = profile && profile !== 'default' ? `session --profile ${profile} login` : 'session login';
@@ -171,49 +176,4 @@ export async function freshCredentials(file: string, known: StoredCredentials | 
 export async function withCredentialsLock<T>(file: string, fn: () => Promise<T>, lock?: LockOptions): Promise<T> {
   await ensurePrivateDir(file);
   return withFileLock(lockPathFor(file), fn, lock);
-}
-
-export function authTarget(ctx: Context, config: ProjectConfig): Promise<AuthTarget> {
-  return import('../core/api.js').then(({ debugFetch }) => ({ url: config.url, anonKey: config.anonKey, fetch: debugFetch(ctx) }));
-}
-
-/**
- * The stored session for this profile and project (DESIGN.md section 4). With nothing stored,
- * `SESSION_EMAIL` / `SESSION_PASSWORD` sign in once and the session is stored for the next
- * commands (Supabase limits password sign-ins to about 30 per 5 minutes).
- */
-export async function storedIdentity(ctx: Context, config: ProjectConfig): Promise<Identity> {
-  const file = credentialsPath(config.profile, ctx.io.env);
-  const { refreshSession, passwordSignIn } = await import('../core/session-auth.js');
-  const target = await authTarget(ctx, config);
-  let creds = await readCredentials(file);
-  let source: Identity['source'] = 'stored';
-
-  if (!creds) {
-    const email = ctx.io.env.SESSION_EMAIL?.trim();
-    const password = ctx.io.env.SESSION_PASSWORD;
-    if (!email || !password) throw notSignedIn(file, config.url);
-    ctx.io.debug(`no stored sign-in for profile ${config.profile}; signing in as ${email} from SESSION_EMAIL`);
-    creds = toStored(config.url, await passwordSignIn(target, email, password), 'password');
-    await writeCredentials(file, creds);
-    source = 'password';
-  } else if (creds.url !== config.url) {
-    throw wrongProjectError(creds.url, config.url);
-  }
-
-  let current = creds;
-  return {
-    user: { id: current.user.id, email: current.user.email },
-    source,
-    async accessToken() {
-      current = await freshCredentials(file, current, {
-        url: config.url,
-        refresh: (token) => {
-          ctx.io.debug('access token expires within a minute; refreshing');
-          return refreshSession(target, token);
-        },
-      });
-      return current.access_token;
-    },
-  };
 }

@@ -1,16 +1,18 @@
 // An advisory lock file beside the file it guards: created with O_EXCL, so exactly one process
-// holds it; a lock left by a process that died (same host, pid gone) or older than `staleMs` is
-// broken. Guards the credential refresh (refresh tokens rotate, so two processes refreshing at
-// once must not both use the old one) and the resume store's read-modify-write.
+// holds it. A live holder is never broken: on this host its pid is checked (a lock left by a
+// process that died is broken at once); a holder on another host (a shared home directory)
+// touches the file while it holds it, and only a lock untouched for `staleMs` is broken.
+// Guards the credential refresh (refresh tokens rotate, so two processes refreshing at once
+// must not both use the old one) and the resume store's read-modify-write.
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { CliError, ExitCode } from '../core/errors.js';
 
 export interface LockOptions {
   /** Give up waiting after this long (default 15 s). */
   timeoutMs?: number;
-  /** A lock older than this is abandoned (default 30 s, longer than a refresh request may take). */
+  /** A lock of another host's process, untouched this long, is abandoned (default 30 s; the holder touches it every third of that). */
   staleMs?: number;
   /** Poll period while waiting (default 50 ms, with jitter). */
   retryMs?: number;
@@ -49,7 +51,13 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
       } finally {
         await handle.close();
       }
+      const heartbeat = setInterval(() => {
+        const now = new Date();
+        void utimes(lockPath, now, now).catch(() => undefined);
+      }, Math.max(1, Math.floor(staleMs / 3)));
+      heartbeat.unref();
       return async () => {
+        clearInterval(heartbeat);
         // Remove it only if it is still ours: a lock broken as stale may since belong to another process.
         const current = await readFile(lockPath, 'utf8').catch(() => null);
         if (current === text) await unlink(lockPath).catch(() => undefined);
@@ -93,7 +101,6 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean>
 }
 
 function isStale(content: string, mtimeMs: number, staleMs: number): boolean {
-  if (Date.now() - mtimeMs > staleMs) return true;
   let owner: Partial<LockOwner>;
   try {
     owner = JSON.parse(content) as Partial<LockOwner>;
@@ -101,8 +108,10 @@ function isStale(content: string, mtimeMs: number, staleMs: number): boolean {
     // Half-written by a process that died between create and write; young ones may still be filling in.
     return Date.now() - mtimeMs > 1_000;
   }
-  if (owner.host !== hostname() || typeof owner.pid !== 'number') return false;
-  return !processAlive(owner.pid);
+  // On this host the pid answers for the holder, however long it holds the lock.
+  if (owner.host === hostname() && typeof owner.pid === 'number') return !processAlive(owner.pid);
+  // Another host's holder touches the file every staleMs / 3 while it lives.
+  return Date.now() - mtimeMs > staleMs;
 }
 
 function processAlive(pid: number): boolean {

@@ -1,30 +1,39 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { Context } from './context.js';
+import type { Database } from './database.types.js';
+import type { IO } from '../ui/io.js';
 import type { ProjectConfig } from '../config/project.js';
-import { CliError, ExitCode, authError, conflictError, notFoundError, usageError } from './errors.js';
+import { CliError, ExitCode, authError, conflictError, networkError, notFoundError, usageError } from './errors.js';
+import { debugFetch } from './debug-fetch.js';
 import { resolveIdentity, type Identity } from './identity.js';
+
+/** The database functions the API exposes, with their arguments and results (src/core/database.types.ts). */
+export type DbFunctions = Database['public']['Functions'];
+
+/** supabase-js typed by the migrated schema. */
+export type DbClient = SupabaseClient<Database>;
 
 /** The signed-in view of a project: a supabase-js client that sends a fresh token on every request. */
 export interface Api {
-  client: SupabaseClient;
+  client: DbClient;
   config: ProjectConfig;
   identity: Identity;
-  /** Calls `/rest/v1/rpc/<fn>`; PostgREST errors become CliErrors with the documented exit codes. */
-  rpc<T>(fn: string, args?: Record<string, unknown>): Promise<T>;
+  /** Calls `/rest/v1/rpc/<fn>` with the arguments and result its SQL declares; PostgREST errors become CliErrors with the documented exit codes. */
+  rpc<Fn extends keyof DbFunctions>(fn: Fn, args?: DbFunctions[Fn]['Args']): Promise<DbFunctions[Fn]['Returns']>;
+  /** The same, for a `jsonb` result whose shape the caller names (the SQL declares only `Json`). */
+  rpc<T>(fn: keyof DbFunctions, args?: Record<string, unknown>): Promise<T>;
 }
 
-export async function createApi(ctx: Context): Promise<Api> {
-  const config = await ctx.config();
-  const identity = await resolveIdentity(ctx, config);
-  const client = await createSupabaseClient(ctx, config, { accessToken: () => identity.accessToken() });
+export async function createApi(io: IO, config: ProjectConfig): Promise<Api> {
+  const identity = await resolveIdentity(io, config);
+  const client = await createSupabaseClient(io, config, { accessToken: () => identity.accessToken() });
   return {
     client,
     config,
     identity,
-    async rpc<T>(fn: string, args: Record<string, unknown> = {}): Promise<T> {
-      const { data, error } = await client.rpc(fn, args);
+    async rpc(fn: keyof DbFunctions, args: Record<string, unknown> = {}): Promise<unknown> {
+      const { data, error } = await client.rpc(fn, args as never);
       if (error) throw fromPostgrestError(error);
-      return data as T;
+      return data;
     },
   };
 }
@@ -35,50 +44,15 @@ export interface ClientOptions {
 }
 
 /** supabase-js for a CLI on Node 20: no session persistence, `ws` for realtime, requests logged under --debug. */
-export async function createSupabaseClient(ctx: Context, config: ProjectConfig, opts: ClientOptions = {}): Promise<SupabaseClient> {
+export async function createSupabaseClient(io: IO, config: ProjectConfig, opts: ClientOptions = {}): Promise<DbClient> {
   const [{ createClient }, { default: ws }] = await Promise.all([import('@supabase/supabase-js'), import('ws')]);
   const options: Parameters<typeof createClient>[2] = {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     realtime: { transport: ws as never },
-    global: { fetch: debugFetch(ctx), headers: { 'x-client-info': 'session-cli' } },
+    global: { fetch: debugFetch(io), headers: { 'x-client-info': 'session-cli' } },
   };
   if (opts.accessToken) options.accessToken = opts.accessToken;
-  return createClient(config.url, config.anonKey, options);
-}
-
-/** fetch that logs method, URL, status and time under --debug; secrets are masked by io.debug. */
-export function debugFetch(ctx: Context): typeof fetch {
-  return async (input, init) => {
-    const started = performance.now();
-    const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
-    const url = input instanceof Request ? input.url : String(input);
-    try {
-      const res = await fetch(input, init);
-      ctx.io.debug(`${method} ${url} → ${res.status} (${Math.round(performance.now() - started)} ms)`);
-      return res;
-    } catch (err) {
-      ctx.io.debug(`${method} ${url} → ${(err as Error).message}`);
-      throw networkError(url, err);
-    }
-  };
-}
-
-export function networkError(url: string, cause: unknown): CliError {
-  const origin = safeOrigin(url);
-  return new CliError(`cannot reach ${origin}`, {
-    code: 'network',
-    hint: origin.includes('127.0.0.1') || origin.includes('localhost') ? 'start the local backend with `session local start`' : 'check your connection and SUPABASE_URL',
-    exitCode: ExitCode.failure,
-    cause,
-  });
-}
-
-function safeOrigin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
+  return createClient<Database>(config.url, config.anonKey, options);
 }
 
 export interface PostgrestLikeError {

@@ -5,6 +5,14 @@
 export const SESSION_TYPES = ['Linear Flow', 'Branching Flow', 'Self-Paced', 'Live Workshop', 'Assessment'] as const;
 export const DEFAULT_SESSION_TYPE = 'Linear Flow';
 
+/**
+ * The videos bucket: the MIME types it accepts and its size limit per file (50 GiB). The
+ * migrations, supabase/config.toml and the local backend hold the same values
+ * (test/architecture/constants.test.ts checks that they agree).
+ */
+export const VIDEO_MIME_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska', 'video/x-m4v', 'video/x-msvideo'] as const;
+export const VIDEO_MAX_BYTES = 50 * 1024 ** 3;
+
 /** `session ls --limit`: sessions per page, at most. */
 export const MAX_PAGE = 1000;
 

@@ -5,31 +5,19 @@
  */
 import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
+import type { Database } from './database.types.js';
 import { CliError, ExitCode, notFoundError, usageError } from './errors.js';
 import { removeObjects, STORAGE_REMOVE_BATCH, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
 import { SESSION_TYPES } from './constants.js';
 
-export interface SessionRow {
-  id: string;
-  user_id: string;
-  name: string;
-  session_type: string;
-  key: string | null;
-  created_at: string;
-  updated_at: string;
-}
+type Tables = Database['public']['Tables'];
 
-export interface ModuleRow {
-  id: string;
-  user_id: string;
-  session_id: string;
-  name: string;
-  key: string | null;
-  order_index: number;
-  created_at: string;
-  updated_at: string;
-}
+/** A row of public.sessions, as the generated database types declare it. */
+export type SessionRow = Tables['sessions']['Row'];
+
+/** A row of public.modules. */
+export type ModuleRow = Tables['modules']['Row'];
 
 /** A module as commands print it: the row plus its 1-based position. */
 export interface ModuleEntry extends ModuleRow {
@@ -142,12 +130,12 @@ export async function resolveRef(api: Api, kind: RefKind, ref: string, opts: { v
 // ---------------------------------------------------------------- sessions
 
 export async function createSession(api: Api, input: { name: string; session_type?: string | undefined; key?: string | undefined }): Promise<SessionRow> {
-  const values: Record<string, string> = { name: input.name };
+  const values: Tables['sessions']['Insert'] = { name: input.name };
   if (input.session_type !== undefined) values.session_type = input.session_type;
   if (input.key !== undefined) values.key = input.key;
   const { data, error } = await api.client.from('sessions').insert(values).select(SESSION_COLUMNS).single();
   if (error) throw fromPostgrestError(error);
-  return data as unknown as SessionRow;
+  return data;
 }
 
 export async function listSessions(api: Api, opts: ListSessionsOptions = {}): Promise<SessionList> {
@@ -190,14 +178,14 @@ export async function sessionTree(api: Api, sessionId: string): Promise<SessionT
 export async function renameSession(api: Api, sessionId: string, name: string): Promise<SessionRow> {
   const { data, error } = await api.client.from('sessions').update({ name }).eq('id', sessionId).select(SESSION_COLUMNS);
   if (error) throw fromPostgrestError(error);
-  return onlyRow(data as unknown as SessionRow[], 'session', sessionId);
+  return onlyRow(data, 'session', sessionId);
 }
 
 /** Deletes the session's rows (modules and videos cascade); storage objects are `purgeDeletedObjects`' job. */
 export async function deleteSession(api: Api, sessionId: string): Promise<SessionRow> {
   const { data, error } = await api.client.from('sessions').delete().eq('id', sessionId).select(SESSION_COLUMNS);
   if (error) throw fromPostgrestError(error);
-  return onlyRow(data as unknown as SessionRow[], 'session', sessionId);
+  return onlyRow(data, 'session', sessionId);
 }
 
 // ---------------------------------------------------------------- modules
@@ -206,7 +194,7 @@ export async function deleteSession(api: Api, sessionId: string): Promise<Sessio
 export async function listModules(api: Api, sessionId: string): Promise<ModuleEntry[]> {
   const { data, error } = await api.client.from('modules').select(MODULE_COLUMNS).eq('session_id', sessionId).order('order_index', { ascending: true });
   if (error) throw fromPostgrestError(error);
-  return moduleEntries(data as unknown as ModuleRow[]);
+  return moduleEntries(data);
 }
 
 /** Modules of a session in order with their video count, bytes and length (`list_modules`: exit 4 when the session is not yours). */
@@ -231,7 +219,7 @@ export async function addModule(api: Api, sessionId: string, name: string, opts:
 
 /** Moves a module to the 0-based `orderIndex` in one statement; answers the session's modules in their new order. */
 export async function moveModule(api: Api, moduleId: string, orderIndex: number): Promise<ModuleEntry[]> {
-  const rows = await api.rpc<ModuleRow[] | null>('move_module', { p_module_id: moduleId, p_order_index: orderIndex });
+  const rows = await api.rpc('move_module', { p_module_id: moduleId, p_order_index: orderIndex });
   if (!rows || rows.length === 0) throw unknownRef('module', moduleId);
   return moduleEntries(rows);
 }
@@ -239,13 +227,13 @@ export async function moveModule(api: Api, moduleId: string, orderIndex: number)
 export async function renameModule(api: Api, moduleId: string, name: string): Promise<ModuleEntry> {
   const { data, error } = await api.client.from('modules').update({ name }).eq('id', moduleId).select(MODULE_COLUMNS);
   if (error) throw fromPostgrestError(error);
-  const row = onlyRow(data as unknown as ModuleRow[], 'module', moduleId);
+  const row = onlyRow(data, 'module', moduleId);
   return moduleEntry(row, row.order_index);
 }
 
 /** Deletes a module and its videos, and closes the gap in the order. */
 export async function removeModule(api: Api, moduleId: string): Promise<void> {
-  await api.rpc<null>('remove_module', { p_module_id: moduleId });
+  await api.rpc('remove_module', { p_module_id: moduleId });
 }
 
 // ---------------------------------------------------------------- storage
@@ -259,10 +247,10 @@ export async function purgeDeletedObjects(api: Api): Promise<StoragePurge> {
   let removed = 0;
   try {
     for (;;) {
-      const claimed = normalizePaths(await api.rpc<unknown>('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH }));
+      const claimed = normalizePaths(await api.rpc('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH }));
       if (claimed.length === 0) return { removed, error: null };
       removed += await removeObjects(api.client, claimed);
-      await api.rpc<null>('ack_deleted_objects', { p_paths: claimed });
+      await api.rpc('ack_deleted_objects', { p_paths: claimed });
       if (claimed.length < STORAGE_REMOVE_BATCH) return { removed, error: null };
     }
   } catch (err) {

@@ -29,6 +29,8 @@ export interface ContextOverrides {
   api?: () => Promise<Api>;
   cwd?: string;
   profile?: string | undefined;
+  /** The running local backend's URL and key, used when nothing else is configured (the command layer supplies it). */
+  localProject?: () => Promise<{ url: string; anonKey: string } | null>;
 }
 
 export function createContext(io: IO, overrides: ContextOverrides = {}): Context {
@@ -39,19 +41,18 @@ export function createContext(io: IO, overrides: ContextOverrides = {}): Context
     config() {
       config ??= overrides.config
         ? overrides.config()
-        : import('../config/project.js').then(async ({ loadProjectConfig }) => {
-            const { readLocalProject } = await import('../local/project.js');
-            return loadProjectConfig({
+        : import('../config/project.js').then(({ loadProjectConfig }) =>
+            loadProjectConfig({
               env: io.env,
               cwd: overrides.cwd ?? process.cwd(),
               profile: overrides.profile,
-              localFallback: () => readLocalProject(io.env),
-            });
-          });
+              localFallback: overrides.localProject,
+            }),
+          );
       return config;
     },
     api() {
-      api ??= overrides.api ? overrides.api() : import('./api.js').then(({ createApi }) => createApi(ctx));
+      api ??= overrides.api ? overrides.api() : Promise.all([import('./api.js'), ctx.config()]).then(([{ createApi }, config]) => createApi(io, config));
       return api;
     },
   };

@@ -79,3 +79,22 @@ export function toCliError(err: unknown): CliError {
 export function firstLine(text: string): string {
   return text.split('\n', 1)[0]!.trim();
 }
+
+/** The server could not be reached; the hint names the local backend when the URL is local. */
+export function networkError(url: string, cause: unknown): CliError {
+  const origin = safeOrigin(url);
+  return new CliError(`cannot reach ${origin}`, {
+    code: 'network',
+    hint: origin.includes('127.0.0.1') || origin.includes('localhost') ? 'start the local backend with `session local start`' : 'check your connection and SUPABASE_URL',
+    exitCode: ExitCode.failure,
+    cause,
+  });
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}

@@ -27,54 +27,15 @@ export interface CourseFolder {
   ignored: IgnoredEntry[];
 }
 
+/** Digits compare as numbers, letters without regard to case; fixed to one locale so every machine agrees. */
+const NATURAL = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
 /**
- * Natural order: runs of digits compare as numbers (`2` < `10`), everything else character by
- * character, case-insensitively first (so `a.mp4` < `a2.mp4` < `a10.mp4`).
+ * Natural order: runs of digits compare as numbers (`2` < `10`), letters case-insensitively first
+ * (so `a.mp4` < `a2.mp4` < `a10.mp4`); names equal that way fall back to the raw text, so the order is total.
  */
 export function compareNatural(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (isDigit(a, i) && isDigit(b, j)) {
-      const endA = digitsEnd(a, i);
-      const endB = digitsEnd(b, j);
-      const order = compareDigits(a.slice(i, endA), b.slice(j, endB));
-      if (order !== 0) return order;
-      i = endA;
-      j = endB;
-      continue;
-    }
-    const order = compareText(a[i]!.toLowerCase(), b[j]!.toLowerCase());
-    if (order !== 0) return order;
-    i += 1;
-    j += 1;
-  }
-  const rest = a.length - i - (b.length - j);
-  if (rest !== 0) return rest;
-  // Same up to case and leading zeros: fall back to the raw text so the order is total.
-  return compareText(a, b);
-}
-
-function isDigit(s: string, i: number): boolean {
-  const c = s.charCodeAt(i);
-  return c >= 48 && c <= 57;
-}
-
-function digitsEnd(s: string, i: number): number {
-  let end = i;
-  while (end < s.length && isDigit(s, end)) end += 1;
-  return end;
-}
-
-function compareDigits(x: string, y: string): number {
-  const a = x.replace(/^0+(?=\d)/, '');
-  const b = y.replace(/^0+(?=\d)/, '');
-  if (a.length !== b.length) return a.length - b.length;
-  return compareText(a, b);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return NATURAL.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /** `02-set_up` → "set up"; a folder that is only a number keeps its name. */

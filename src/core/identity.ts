@@ -1,5 +1,7 @@
-import type { Context } from './context.js';
+import type { IO } from '../ui/io.js';
 import type { ProjectConfig } from '../config/project.js';
+import type { AuthTarget } from './session-auth.js';
+import { debugFetch } from './debug-fetch.js';
 import { authError } from './errors.js';
 
 /** Who a command acts as, and a source of access tokens that are fresh when asked for. */
@@ -24,8 +26,8 @@ export function decodeJwtClaims(token: string): { sub?: string; email?: string; 
  * The identity order of DESIGN.md section 4: `SESSION_ACCESS_TOKEN`, else the stored
  * session for this profile and project, else `SESSION_EMAIL` / `SESSION_PASSWORD` once.
  */
-export async function resolveIdentity(ctx: Context, config: ProjectConfig): Promise<Identity> {
-  const envToken = ctx.io.env.SESSION_ACCESS_TOKEN?.trim();
+export async function resolveIdentity(io: IO, config: ProjectConfig): Promise<Identity> {
+  const envToken = io.env.SESSION_ACCESS_TOKEN?.trim();
   if (envToken) {
     const claims = decodeJwtClaims(envToken);
     if (!claims.sub) throw authError('SESSION_ACCESS_TOKEN has no user', 'use a user access token, not an API key', 'bad_token');
@@ -34,6 +36,52 @@ export async function resolveIdentity(ctx: Context, config: ProjectConfig): Prom
     }
     return { user: { id: claims.sub, email: claims.email ?? null }, source: 'env_token', accessToken: async () => envToken };
   }
-  const { storedIdentity } = await import('../config/credentials.js');
-  return storedIdentity(ctx, config);
+  return storedIdentity(io, config);
+}
+
+/** Where Auth calls for this project go: its URL and key, through the --debug logging fetch. */
+export function authTarget(io: IO, config: ProjectConfig): AuthTarget {
+  return { url: config.url, anonKey: config.anonKey, fetch: debugFetch(io) };
+}
+
+/**
+ * The stored session for this profile and project (DESIGN.md section 4). With nothing stored,
+ * `SESSION_EMAIL` / `SESSION_PASSWORD` sign in once and the session is stored for the next
+ * commands (Supabase limits password sign-ins to about 30 per 5 minutes).
+ */
+async function storedIdentity(io: IO, config: ProjectConfig): Promise<Identity> {
+  const [{ credentialsPath, freshCredentials, notSignedIn, readCredentials, toStored, writeCredentials, wrongProjectError }, { refreshSession, passwordSignIn }] =
+    await Promise.all([import('../config/credentials.js'), import('./session-auth.js')]);
+  const file = credentialsPath(config.profile, io.env);
+  const target = authTarget(io, config);
+  let creds = await readCredentials(file);
+  let source: Identity['source'] = 'stored';
+
+  if (!creds) {
+    const email = io.env.SESSION_EMAIL?.trim();
+    const password = io.env.SESSION_PASSWORD;
+    if (!email || !password) throw notSignedIn(file, config.url);
+    io.debug(`no stored sign-in for profile ${config.profile}; signing in as ${email} from SESSION_EMAIL`);
+    creds = toStored(config.url, await passwordSignIn(target, email, password), 'password');
+    await writeCredentials(file, creds);
+    source = 'password';
+  } else if (creds.url !== config.url) {
+    throw wrongProjectError(creds.url, config.url);
+  }
+
+  let current = creds;
+  return {
+    user: { id: current.user.id, email: current.user.email },
+    source,
+    async accessToken() {
+      current = await freshCredentials(file, current, {
+        url: config.url,
+        refresh: (token) => {
+          io.debug('access token expires within a minute; refreshing');
+          return refreshSession(target, token);
+        },
+      });
+      return current.access_token;
+    },
+  };
 }

@@ -1,16 +1,9 @@
 // Supabase Auth and the device-auth function over plain fetch: the few calls a CLI sign-in needs
 // (password grant, refresh grant, user, logout, device code and token), without loading supabase-js.
-import { CliError, ExitCode, authError } from './errors.js';
-import { networkError } from './api.js';
+import { CliError, ExitCode, authError, networkError } from './errors.js';
+import type { AuthSession } from '../config/credentials.js';
 
-/** What the credential store keeps of a Supabase session. */
-export interface AuthSession {
-  access_token: string;
-  refresh_token: string;
-  /** Unix seconds (the JWT's `exp`). */
-  expires_at: number;
-  user: { id: string; email: string | null };
-}
+export type { AuthSession };
 
 export interface AuthTarget {
   /** Project URL without a trailing slash. */

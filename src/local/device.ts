@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sendJson } from './http.js';
-import type { BackendContext, BackendService, ServiceRequest } from './service.js';
+import type { BackendContext, BackendService, ServiceRequest } from './service-contract.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headerValue, sendJson } from './http.js';
 import { looksLikeJwt, verifyJwt } from './jwt.js';
 import type { ApiKeys } from './keys.js';
-import type { GatewayAuth } from './service.js';
+import type { GatewayAuth } from './service-contract.js';
 
 /** Compares a presented key with a known one in constant time (digests first, so lengths leak nothing either). */
 export function sameKey(given: string | null | undefined, known: string): boolean {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createServer } from 'node:net';
 import { writeFileAtomicSync } from '../config/atomic-file.js';
 import { generateJwtSecret, deriveApiKeys, type ApiKeys } from './keys.js';
-import { parseTomlTables } from './toml.js';
+import { readConfigToml, tableAt } from './config-toml.js';
 
 const ROOT_DATA_DIR = '/var/tmp/session-local';
 
@@ -33,6 +33,8 @@ export interface InstanceState {
   db_url: string;
   data_dir: string;
   started_at: string;
+  /** Applied migrations whose files changed or went away since (the database keeps the old SQL). */
+  migration_drift?: string[];
 }
 
 export interface InstanceStatus {
@@ -194,18 +196,14 @@ export function projectAuthSettings(projectRoot: string): {
   maxRows?: number;
   rateLimits: { signIn?: number; tokenRefresh?: number; verify?: number };
 } {
-  let tables: ReturnType<typeof parseTomlTables>;
-  try {
-    tables = parseTomlTables(readFileSync(path.join(projectRoot, 'supabase', 'config.toml'), 'utf8'));
-  } catch {
-    return { rateLimits: {} };
-  }
+  const doc = readConfigToml(projectRoot);
+  if (!doc) return { rateLimits: {} };
   const num = (table: string, key: string) => {
-    const v = tables.get(table)?.get(key);
+    const v = tableAt(doc, ...table.split('.'))?.[key];
     return typeof v === 'number' ? v : undefined;
   };
   const str = (table: string, key: string) => {
-    const v = tables.get(table)?.get(key);
+    const v = tableAt(doc, ...table.split('.'))?.[key];
     return typeof v === 'string' ? v : undefined;
   };
   return {

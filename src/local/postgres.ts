@@ -10,6 +10,7 @@ import { arch, homedir, platform, userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { inTransaction } from './transaction.js';
 
 /** The cluster's superuser, as on Supabase. */
 export const SUPERUSER = 'supabase_admin';
@@ -253,13 +254,10 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 }
 
 /** Runs `work` in one transaction on `client`; on failure rolls back and throws "<what> failed: <reason>". */
-async function inTransaction(client: pg.Client, what: string, work: () => Promise<unknown>): Promise<void> {
+async function applyInTransaction(client: pg.Client, what: string, work: () => Promise<unknown>): Promise<void> {
   try {
-    await client.query('begin');
-    await work();
-    await client.query('commit');
+    await inTransaction(client, work);
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
     throw new Error(`${what} failed: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -275,7 +273,7 @@ export async function applyPlatform(superuserUrl: string, dir = platformDir()): 
   await withClient(superuserUrl, async (client) => {
     for (const file of sqlFiles(dir)) {
       const sql = await readFile(join(dir, file), 'utf8');
-      await inTransaction(client, `platform file ${file}`, () => client.query(sql));
+      await applyInTransaction(client, `platform file ${file}`, () => client.query(sql));
     }
   });
 }
@@ -376,7 +374,8 @@ export async function applyMigrations(postgresUrl: string, dir = migrationsDir()
     const provisioned = await client.query<{ ok: boolean }>(
       `select count(*) = 3 as ok from pg_catalog.pg_attribute a
         where a.attrelid = pg_catalog.to_regclass('supabase_migrations.schema_migrations')
-          and not a.attisdropped and a.attname in ('version', 'name', 'statements')`,
+          and not a.attisdropped and a.attname in ('version', 'name', 'statements')
+          and pg_catalog.to_regclass('supabase_migrations.local_checksums') is not null`,
     );
     if (!provisioned.rows[0]?.ok) {
       await client.query('begin');
@@ -385,6 +384,8 @@ export async function applyMigrations(postgresUrl: string, dir = migrationsDir()
       await client.query('create table if not exists supabase_migrations.schema_migrations (version text not null primary key)');
       await client.query('alter table supabase_migrations.schema_migrations add column if not exists statements text[]');
       await client.query('alter table supabase_migrations.schema_migrations add column if not exists name text');
+      // The local backend's own table (the CLI's keeps its shape): each file's checksum when applied.
+      await client.query('create table if not exists supabase_migrations.local_checksums (version text not null primary key, sha256 text not null)');
       await client.query('commit');
     }
     const applied = new Set(
@@ -394,12 +395,13 @@ export async function applyMigrations(postgresUrl: string, dir = migrationsDir()
     for (const migration of listMigrations(dir)) {
       if (applied.has(migration.version)) continue;
       const sql = await readFile(migration.path, 'utf8');
-      await inTransaction(client, `migration ${migration.version}_${migration.name}.sql`, async () => {
+      await applyInTransaction(client, `migration ${migration.version}_${migration.name}.sql`, async () => {
         await client.query(sql);
         await client.query(
           'insert into supabase_migrations.schema_migrations(version, name, statements) values ($1, $2, $3)',
           [migration.version, migration.name, splitStatements(sql)],
         );
+        await client.query('insert into supabase_migrations.local_checksums(version, sha256) values ($1, $2)', [migration.version, sha256Hex(sql)]);
       });
       done.push(migration.version);
     }
@@ -407,11 +409,49 @@ export async function applyMigrations(postgresUrl: string, dir = migrationsDir()
   });
 }
 
+/** A recorded migration that no longer matches the files: changed since it was applied, or gone. */
+export interface MigrationDrift {
+  version: string;
+  name: string | null;
+  problem: 'changed' | 'missing';
+}
+
+/**
+ * Compares what this database recorded when applying migrations with the files now in `dir`.
+ * Migrations applied before checksums were kept are compared by their recorded statements.
+ */
+export async function migrationDrift(postgresUrl: string, dir = migrationsDir()): Promise<MigrationDrift[]> {
+  const files = new Map(listMigrations(dir).map((m) => [m.version, m]));
+  const { rows } = await withClient(postgresUrl, (client) =>
+    client.query<{ version: string; name: string | null; statements: string[] | null; sha256: string | null }>(
+      `select m.version, m.name, m.statements, c.sha256
+         from supabase_migrations.schema_migrations m left join supabase_migrations.local_checksums c using (version)
+        order by m.version`,
+    ),
+  );
+  const drift: MigrationDrift[] = [];
+  for (const row of rows) {
+    const file = files.get(row.version);
+    if (!file) {
+      drift.push({ version: row.version, name: row.name, problem: 'missing' });
+      continue;
+    }
+    const sql = await readFile(file.path, 'utf8');
+    const same = row.sha256 !== null ? row.sha256 === sha256Hex(sql) : JSON.stringify(row.statements ?? []) === JSON.stringify(splitStatements(sql));
+    if (!same) drift.push({ version: row.version, name: row.name ?? file.name, problem: 'changed' });
+  }
+  return drift;
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /** Runs the seed file in one transaction as `postgres` (as `supabase db reset` does); returns its sha256. */
 export async function applySeed(postgresUrl: string, file = seedFile()): Promise<string> {
   const sql = await readFile(file, 'utf8');
-  await withClient(postgresUrl, (client) => inTransaction(client, `seed ${file}`, () => client.query(sql)));
-  return createHash('sha256').update(sql).digest('hex');
+  await withClient(postgresUrl, (client) => applyInTransaction(client, `seed ${file}`, () => client.query(sql)));
+  return sha256Hex(sql);
 }
 
 /** Creates a database owned by `postgres` (optionally from a template), as the superuser. */

@@ -8,8 +8,8 @@ import { applyCors, rejectApiKey, resolveGatewayAuth } from './gateway.js';
 import { sendJson } from './http.js';
 import { verifyJwt } from './jwt.js';
 import { deriveApiKeys } from './keys.js';
-import type { AuthRateLimits, BackendContext, BackendService, BackendSettings } from './service.js';
-import { SERVICES } from './services.js';
+import type { AuthRateLimits, BackendContext, BackendService, BackendSettings } from './service-contract.js';
+import { SERVICES } from './service-mounts.js';
 import { CallerSql } from './sql.js';
 
 export interface BackendOptions {

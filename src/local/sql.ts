@@ -3,6 +3,7 @@
 // database's grants and row-level security policies judge every statement. Only service_role bypasses RLS.
 import pg from 'pg';
 import type { JwtClaims } from './jwt.js';
+import { withTransaction } from './transaction.js';
 
 export interface SqlCaller {
   /** Database role to act as: anon, authenticated, service_role (the JWT's role claim). */
@@ -108,42 +109,33 @@ export class CallerSql {
     work: (client: SqlClient) => Promise<T>,
   ): Promise<T> {
     if (!API_ROLES.has(caller.role)) throw new RoleNotAllowedError(caller.role);
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query(options.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write');
-      const claims = { ...caller.claims, role: caller.role };
-      const schema = options.schema ?? 'public';
-      const settings: Array<[string, string]> = [
-        ['search_path', `${quoteIdent(schema)}, "public", "extensions"`],
-        ...(this.roleSettings.get(caller.role) ?? []),
-        ['role', caller.role],
-        ['request.jwt.claims', JSON.stringify(claims)],
-        ['request.method', request.method],
-        ['request.path', request.path],
-        ['request.headers', JSON.stringify(request.headers)],
-        ['request.cookies', JSON.stringify(request.cookies ?? {})],
-        ...Object.entries(options.settings ?? {}),
-      ];
-      const params: string[] = [];
-      const calls = settings.map(([name, value]) => {
-        params.push(name, value);
-        return `pg_catalog.set_config($${params.length - 1}, $${params.length}, true)`;
-      });
-      await client.query(`select ${calls.join(', ')}`, params);
-      const result = await work(client);
-      await client.query('commit');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('rollback');
-      } catch {
-        broken = true;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    const begin = options.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write';
+    return withTransaction(
+      this.pool,
+      async (client) => {
+        const claims = { ...caller.claims, role: caller.role };
+        const schema = options.schema ?? 'public';
+        const settings: Array<[string, string]> = [
+          ['search_path', `${quoteIdent(schema)}, "public", "extensions"`],
+          ...(this.roleSettings.get(caller.role) ?? []),
+          ['role', caller.role],
+          ['request.jwt.claims', JSON.stringify(claims)],
+          ['request.method', request.method],
+          ['request.path', request.path],
+          ['request.headers', JSON.stringify(request.headers)],
+          ['request.cookies', JSON.stringify(request.cookies ?? {})],
+          ...Object.entries(options.settings ?? {}),
+        ];
+        const params: string[] = [];
+        const calls = settings.map(([name, value]) => {
+          params.push(name, value);
+          return `pg_catalog.set_config($${params.length - 1}, $${params.length}, true)`;
+        });
+        await client.query(`select ${calls.join(', ')}`, params);
+        return work(client);
+      },
+      begin,
+    );
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asServiceRole, asUser, createUser, freshDatabase, sqlState, type FreshDatabase, type TestUser } from '../support/db.js';
 import { addModule, beginVideo, createSession, sha256Of, type ModuleRow, type SessionRow } from './fixtures.js';
+import { VIDEO_MIME_TYPES } from '../../src/core/constants.js';
 
 let db: FreshDatabase;
 let alice: TestUser;
@@ -113,7 +114,7 @@ describe('names', () => {
 });
 
 describe('videos.mime_type', () => {
-  it.each(['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska', 'video/x-m4v', 'video/x-msvideo'])('%s is accepted', async (mime) => {
+  it.each([...VIDEO_MIME_TYPES])('%s is accepted', async (mime) => {
     expect(await insertVideo({ mime_type: mime })).toBe('ok');
   });
   it.each(['application/x-msdownload', 'image/png', 'video/*', 'text/plain', 'VIDEO/MP4'])('%s is refused', async (mime) => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { asServiceRole, asUser, createUser, freshDatabase, sqlState, type FreshDatabase, type TestUser } from '../support/db.js';
 import { addModule, beginVideo, createSession, sha256Of, storeObject } from './fixtures.js';
+import { VIDEO_MAX_BYTES, VIDEO_MIME_TYPES } from '../../src/core/constants.js';
 
 let db: FreshDatabase;
 let alice: TestUser;
@@ -295,8 +296,8 @@ describe('begin_video and finish_video', () => {
     const bucket = (await db.pool.query(`select file_size_limit, allowed_mime_types from storage.buckets where id = 'videos'`)).rows[0];
     expect(limits).toEqual({ file_size_limit: Number(bucket.file_size_limit), allowed_mime_types: bucket.allowed_mime_types });
     expect(limits).toEqual({
-      file_size_limit: 53687091200,
-      allowed_mime_types: ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska', 'video/x-m4v', 'video/x-msvideo'],
+      file_size_limit: VIDEO_MAX_BYTES,
+      allowed_mime_types: [...VIDEO_MIME_TYPES],
     });
     const service = await asServiceRole(db.api, async (c) => (await c.query('select public.upload_limits() as l')).rows[0].l);
     expect(service).toEqual(limits);

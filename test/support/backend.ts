@@ -13,7 +13,7 @@ import { createClient, type Session, type SupabaseClient, type User } from '@sup
 import ws from 'ws';
 import { packageRoot } from '../../src/local/postgres.js';
 import { startBackend, type RunningBackend } from '../../src/local/server.js';
-import type { AuthRateLimits } from '../../src/local/service.js';
+import type { AuthRateLimits } from '../../src/local/service-contract.js';
 import { freshDatabase, type FreshDatabase } from './db.js';
 
 export interface TestBackendOptions {

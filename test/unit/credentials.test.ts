@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   credentialsPath,
   freshCredentials,
@@ -211,13 +211,32 @@ describe('lock file', () => {
     await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('breaks a lock older than the stale limit, even from a live process', async () => {
+  it('never breaks the lock of a live process on this host, however old', async () => {
     const { hostname } = await import('node:os');
     const lock = join(dir, 'old.lock');
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'x', created: 0 }));
     const old = new Date(Date.now() - 120_000);
     await utimes(lock, old, old);
+    await expect(acquireLock(lock, { timeoutMs: 300, staleMs: 30_000 })).rejects.toMatchObject({ code: 'locked' });
+    expect(JSON.parse(await readFile(lock, 'utf8'))).toMatchObject({ pid: process.pid, nonce: 'x' });
+  });
+
+  it("breaks another host's lock only when its holder stopped touching it", async () => {
+    const lock = join(dir, 'remote.lock');
+    await writeFile(lock, JSON.stringify({ pid: 1, host: 'elsewhere.example', nonce: 'x', created: 0 }));
+    await expect(acquireLock(lock, { timeoutMs: 300, staleMs: 30_000 })).rejects.toMatchObject({ code: 'locked' });
+    const old = new Date(Date.now() - 120_000);
+    await utimes(lock, old, old);
     const release = await acquireLock(lock, { timeoutMs: 2_000, staleMs: 30_000 });
+    await release();
+  });
+
+  it('the holder touches its lock while it holds it', async () => {
+    const lock = join(dir, 'touched.lock');
+    const release = await acquireLock(lock, { staleMs: 300 });
+    const old = new Date(Date.now() - 120_000);
+    await utimes(lock, old, old);
+    await vi.waitFor(async () => expect(Date.now() - (await stat(lock)).mtimeMs).toBeLessThan(60_000), { timeout: 5_000, interval: 50 });
     await release();
   });
 

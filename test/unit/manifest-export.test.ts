@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manifestOfTree, safeFileName, slugKey } from '../../src/commands/export.js';
+import { manifestOfTree, safeFileName, slugKey } from '../../src/core/export.js';
 import { parseManifest, serializeManifest, toDocument } from '../../src/core/manifest.js';
 import type { SessionTree, TreeVideo } from '../../src/core/content.js';
 

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestOfTree } from '../../src/commands/export.js';
+import { manifestOfTree } from '../../src/core/export.js';
 import { ManifestError, parseManifest, serializeManifest, toDocument } from '../../src/core/manifest.js';
 import { importLength } from '../../src/core/media-plan.js';
 import type { SessionTree } from '../../src/core/content.js';

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedSpelling, checkFile, checkFiles, describeAllowed, type UploadLimits } from '../../src/core/upload/checks.js';
 import { sha256File } from '../../src/core/upload/hash.js';
 import { writeText, writeVideo } from '../support/media.js';
+import { VIDEO_MIME_TYPES } from '../../src/core/constants.js';
 
 const limits: UploadLimits = {
   file_size_limit: 1024 * 1024,
-  allowed_mime_types: ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska', 'video/x-m4v', 'video/x-msvideo'],
+  allowed_mime_types: [...VIDEO_MIME_TYPES],
 };
 
 let dir: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describePlan, type GcPlan } from '../../src/commands/gc.js';
+import type { GcPlan } from '../../src/core/gc.js';
+import { describePlan } from '../../src/commands/gc/gc.js';
 import type { VideoRow } from '../../src/core/videos.js';
 
 const video = (n: number): VideoRow => ({

@@ -12,8 +12,11 @@ export interface LoginOptions {
 
 export async function run(opts: LoginOptions, ctx: Context): Promise<View> {
   const config = await ctx.config();
-  const { authTarget, credentialsPath, toStored, withCredentialsLock, writeCredentials } = await import('../../config/credentials.js');
-  const target = await authTarget(ctx, config);
+  const [{ credentialsPath, toStored, withCredentialsLock, writeCredentials }, { authTarget }] = await Promise.all([
+    import('../../config/credentials.js'),
+    import('../../core/identity.js'),
+  ]);
+  const target = authTarget(ctx.io, config);
   if (ctx.io.env.SESSION_ACCESS_TOKEN?.trim()) {
     ctx.io.warn('SESSION_ACCESS_TOKEN is set: commands use it before the stored sign-in; unset it to use this login');
   }

@@ -25,8 +25,8 @@ export async function run(_opts: Record<string, never>, ctx: Context): Promise<V
   let revoked = false;
   let problem: string | null = null;
   try {
-    const { refreshSession, revokeSession } = await import('../../core/session-auth.js');
-    const target = { ...(await credentials.authTarget(ctx, config)), url: stored.url };
+    const [{ refreshSession, revokeSession }, { authTarget }] = await Promise.all([import('../../core/session-auth.js'), import('../../core/identity.js')]);
+    const target = { ...authTarget(io, config), url: stored.url };
     const fresh = await credentials.freshCredentials(file, stored, { url: stored.url, refresh: (token) => refreshSession(target, token) });
     await revokeSession(target, fresh.access_token);
     revoked = true;

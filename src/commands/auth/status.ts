@@ -4,13 +4,13 @@ import { CliError } from '../../core/errors.js';
 
 export async function run(_opts: Record<string, never>, ctx: Context): Promise<View> {
   const config = await ctx.config();
-  const [{ resolveIdentity, decodeJwtClaims }, { fetchUser }, { authTarget, credentialsPath }] = await Promise.all([
+  const [{ authTarget, resolveIdentity, decodeJwtClaims }, { fetchUser }, { credentialsPath }] = await Promise.all([
     import('../../core/identity.js'),
     import('../../core/session-auth.js'),
     import('../../config/credentials.js'),
   ]);
   const file = credentialsPath(config.profile, ctx.io.env);
-  const identity = await resolveIdentity(ctx, config);
+  const identity = await resolveIdentity(ctx.io, config);
   const token = await identity.accessToken();
   const exp = decodeJwtClaims(token).exp;
   const expiresAt = typeof exp === 'number' ? new Date(exp * 1000).toISOString() : null;
@@ -18,7 +18,7 @@ export async function run(_opts: Record<string, never>, ctx: Context): Promise<V
   let user = identity.user;
   let verified: boolean | null = true;
   try {
-    user = await fetchUser(await authTarget(ctx, config), token);
+    user = await fetchUser(authTarget(ctx.io, config), token);
   } catch (err) {
     // A rejected token is exit 3; an unreachable server still leaves the local facts worth showing.
     if (!(err instanceof CliError) || err.code !== 'network') throw err;

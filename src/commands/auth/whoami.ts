@@ -3,14 +3,10 @@ import { record, type View } from '../../ui/printer.js';
 
 export async function run(_opts: Record<string, never>, ctx: Context): Promise<View> {
   const config = await ctx.config();
-  const [{ resolveIdentity }, { fetchUser }, { authTarget }] = await Promise.all([
-    import('../../core/identity.js'),
-    import('../../core/session-auth.js'),
-    import('../../config/credentials.js'),
-  ]);
-  const identity = await resolveIdentity(ctx, config);
+  const [{ authTarget, resolveIdentity }, { fetchUser }] = await Promise.all([import('../../core/identity.js'), import('../../core/session-auth.js')]);
+  const identity = await resolveIdentity(ctx.io, config);
   // Asking the server, not just reading the file: a revoked session shows here (exit 3).
-  const user = await fetchUser(await authTarget(ctx, config), await identity.accessToken());
+  const user = await fetchUser(authTarget(ctx.io, config), await identity.accessToken());
   return record(
     [
       ['email', user.email],

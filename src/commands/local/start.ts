@@ -16,13 +16,14 @@ const START_TIMEOUT_MS = 180_000;
 export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   const dir = await dataDirOf(ctx.io, opts);
   const port = parsePort(opts.port, 54321);
+  const reset = opts.dataDir?.trim() ? `session local reset --data-dir ${dir}` : 'session local reset';
   const instance = await import('../../local/instance.js');
   const status = instance.instanceStatus(dir);
   if (status.running && status.state && status.keys) {
     ctx.io.info(`The local backend is already running at ${status.state.api_url} (data directory ${dir}).`);
     return statusView(status.state, status.keys);
   }
-  if (opts.foreground) return runForeground(ctx, dir, port);
+  if (opts.foreground) return runForeground(ctx, dir, port, reset);
 
   const starting = instance.backendPid(dir);
   if (starting !== null) {
@@ -46,6 +47,7 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
     });
   }
   ctx.io.success(`Local backend running at ${ready.state.api_url}`);
+  warnMigrationDrift(ctx, ready.state.migration_drift, reset);
   return statusView(ready.state, ready.keys);
 }
 
@@ -77,8 +79,8 @@ async function waitUntilServing(
   });
 }
 
-async function runForeground(ctx: Context, dir: string, port: number): Promise<View> {
-  const { runLocalBackend, LocalStartError } = await import('../../local/run.js');
+async function runForeground(ctx: Context, dir: string, port: number, reset: string): Promise<View> {
+  const { runLocalBackend, LocalStartError } = await import('../../local/boot.js');
   const stamp = () => new Date().toISOString();
   let backend;
   try {
@@ -94,6 +96,7 @@ async function runForeground(ctx: Context, dir: string, port: number): Promise<V
   }
   const { render } = await import('../../ui/printer.js');
   ctx.io.success(`Local backend running at ${backend.state.api_url} (Ctrl-C stops it)`);
+  warnMigrationDrift(ctx, backend.state.migration_drift, reset);
   await render(ctx.io, statusView(backend.state, backend.keys));
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -107,4 +110,11 @@ async function runForeground(ctx: Context, dir: string, port: number): Promise<V
   });
   ctx.io.info(`${stamp()} stopped`);
   return none();
+}
+
+/** The database keeps the SQL it ran: changed or removed migration files need a reset to take effect. */
+function warnMigrationDrift(ctx: Context, drift: string[] | undefined, reset: string): void {
+  if (!drift?.length) return;
+  for (const line of drift) ctx.io.warn(`migration ${line}`);
+  ctx.io.warn(`this data directory's database differs from the migration files; run \`${reset}\` to rebuild it (its data is deleted)`);
 }

@@ -60,12 +60,11 @@ export async function runDoctor(ctx: Context): Promise<DoctorCheck[]> {
   // Everything a person does runs as a signed-in user.
   let token: string | null = null;
   try {
-    const { resolveIdentity, decodeJwtClaims } = await import('../identity.js');
+    const { authTarget, resolveIdentity, decodeJwtClaims } = await import('../identity.js');
     const { fetchUser } = await import('../session-auth.js');
-    const { authTarget } = await import('../../config/credentials.js');
-    const identity = await resolveIdentity(ctx, config);
+    const identity = await resolveIdentity(ctx.io, config);
     token = await identity.accessToken();
-    const user = await fetchUser(await authTarget(ctx, config), token);
+    const user = await fetchUser(authTarget(ctx.io, config), token);
     const claims = decodeJwtClaims(token);
     checks.push(pass('token', `${user.email ?? user.id}: ${tokenLife(claims.exp, claims.iat)}`));
   } catch (err) {
@@ -110,7 +109,7 @@ class ProjectHttp {
     private readonly ctx: Context,
     readonly config: ProjectConfig,
   ) {
-    this.fetcher = import('../api.js').then(({ debugFetch }) => debugFetch(ctx));
+    this.fetcher = import('../debug-fetch.js').then(({ debugFetch }) => debugFetch(ctx.io));
   }
 
   /** GET (or another method) on the project; `token`: a user's access token for Authorization. */

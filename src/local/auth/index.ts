@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import { BodyTooLargeError, clientAddress, headerValue, readBody, sendEmpty, sendJson } from '../http.js';
 import type { JwtClaims } from '../jwt.js';
-import type { BackendContext, BackendService, ServiceRequest } from '../service.js';
+import type { BackendContext, BackendService, ServiceRequest } from '../service-contract.js';
 import { AuthError, OAuthError, badRequest, sendAuthError, validationFailed, versionHeaders } from './errors.js';
 import { issueLinkToken, redeemLinkToken, tokenHash, type LinkType } from './links.js';
 import { RateLimiter } from './rate-limit.js';

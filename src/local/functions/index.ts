@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { sendJson } from '../http.js';
-import type { BackendContext, BackendService, ServiceRequest } from '../service.js';
+import type { BackendContext, BackendService, ServiceRequest } from '../service-contract.js';
 import { functionConfig } from './config.js';
 import { FunctionLoader } from './loader.js';
 

@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { BodyTooLargeError, cookiesObject, headersObject, headerValue, readBody, sendEmpty, sendJson } from '../http.js';
 import { POSTGREST_CLOCK_SKEW_SECONDS, verifyJwt } from '../jwt.js';
-import { sqlCallerFrom, type BackendContext, type BackendService, type ServiceRequest } from '../service.js';
+import { sqlCallerFrom, type BackendContext, type BackendService, type ServiceRequest } from '../service-contract.js';
 import type { SqlCaller, SqlClient, SqlRequestInfo } from '../sql.js';
 import { quoteIdent } from '../sql.js';
 import { Params, orderSql, pagingSql, projection, qualified, whereSql, type BuildContext } from './build.js';

@@ -1,7 +1,7 @@
 // Who a Storage request acts as. Storage verifies the bearer JWT itself (jose) and refuses a bad or expired one
 // with 403; the role and `sub` then drive the database settings of every transaction (see database.ts).
 import type { JwtFailure, JwtResult } from '../jwt.js';
-import { callerFromClaims, type GatewayAuth } from '../service.js';
+import { callerFromClaims, type GatewayAuth } from '../service-contract.js';
 import type { SqlCaller } from '../sql.js';
 import { storageErrors, type StorageError } from './errors.js';
 

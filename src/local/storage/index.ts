@@ -1,5 +1,5 @@
 // /storage/v1 of the local backend: the object routes storage-js uses, bucket reads, and resumable (TUS)
-// uploads. Mounted by listing `storageService` in ../services.ts.
+// uploads. Mounted by listing `storageService` in ../service-mounts.ts.
 //
 // Routes: POST/PUT /object/<bucket>/<name> (x-upsert), GET/HEAD /object[/authenticated]/<bucket>/<name>,
 // GET /object/public/..., GET /object/sign/<bucket>/<name>?token=, POST /object/sign/<bucket>[/<name>],
@@ -11,7 +11,7 @@
 // with real statuses and plain text. Bytes live in <dataDir>/storage (file-store.ts).
 // Not served: multipart (FormData) uploads, signed upload URLs, move/copy, bucket writes, image transforms.
 import { join } from 'node:path';
-import type { BackendService, ServiceFactory, ServiceRequest } from '../service.js';
+import type { BackendService, ServiceFactory, ServiceRequest } from '../service-contract.js';
 import { headersObject } from '../http.js';
 import { callerFromGateway, type StorageCaller } from './caller.js';
 import { StorageDatabase } from './database.js';

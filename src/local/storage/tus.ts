@@ -19,7 +19,7 @@ import { Readable } from 'node:stream';
 import { FileConfigstore, FileStore, type Configstore } from '@tus/file-store';
 import { ERRORS, Server, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
 import { headerValue, headersObject } from '../http.js';
-import type { GatewayAuth } from '../service.js';
+import type { GatewayAuth } from '../service-contract.js';
 import type { SqlRequestInfo } from '../sql.js';
 import { callerFromGateway, type StorageCaller } from './caller.js';
 import type { StorageDatabase } from './database.js';
@@ -27,6 +27,7 @@ import { StorageError, storageErrors } from './errors.js';
 import type { ObjectFileStore } from './file-store.js';
 import { assertMimeTypeAllowed, assertValidBucketName, assertValidKey, cacheControlFromSeconds, GLOBAL_FILE_SIZE_LIMIT, maxFileSize } from './limits.js';
 import { objectMetadata } from './objects.js';
+import { interceptBodyWrites, useDirectBody, type WriteToStore } from './tus-direct-body.js';
 
 export const TUS_PATH = '/storage/v1/upload/resumable';
 
@@ -50,16 +51,6 @@ export interface ResumableOptions {
 }
 
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
-type WriteToStore = (body: ReadableStream | null, upload: Upload, maxBodySize: number, context: CancellationContext) => Promise<number>;
-
-/**
- * Stands in for the request body @tus/server would read: the node request itself. @tus/server turns the node
- * request into a web ReadableStream and back into node streams (three extra stream hops per 64 KiB chunk);
- * the upload handlers here are given this marker instead and pipe the request straight into the upload file.
- */
-class DirectBody {
-  constructor(readonly request: IncomingMessage) {}
-}
 
 interface RequestContext {
   caller: StorageCaller;
@@ -149,14 +140,8 @@ export class ResumableUploads {
       onResponseError: (_req, err) => (err instanceof StorageError ? tusError(err.status, err.message) : undefined),
     });
     if (!options.webStreamBody) {
-      for (const handler of [this.server.handlers.POST, this.server.handlers.PATCH]) {
-        const slot = handler as unknown as { writeToStore: WriteToStore };
-        const library = slot.writeToStore.bind(handler);
-        slot.writeToStore = (body, upload, maxBodySize, context) =>
-          body instanceof DirectBody
-            ? this.writeDirect(body.request, upload, maxBodySize, context, library)
-            : library(body, upload, maxBodySize, context);
-      }
+      // Upload bodies are piped straight into the upload file (see tus-direct-body.ts).
+      interceptBodyWrites(this.server, (source, upload, maxBodySize, context, library) => this.writeDirect(source, upload, maxBodySize, context, library));
     }
   }
 
@@ -234,7 +219,7 @@ export class ResumableUploads {
     const node = req.runtime?.node?.req as IncomingMessage | undefined;
     if (!this.options.webStreamBody && node && (req.method === 'PATCH' || req.method === 'POST')) {
       // Runs before @tus/server reads `body` (it reads it only to write the upload).
-      Object.defineProperty(req, 'body', { value: new DirectBody(node), configurable: true });
+      useDirectBody(req, node);
     }
     const length = Number(req.headers.get('content-length') ?? 0);
     if (length > this.maxChunkSize) throw tusError(413, `Maximum chunk size of ${this.maxChunkSize} bytes exceeded`);

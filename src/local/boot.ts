@@ -8,6 +8,7 @@ import {
   applySeed,
   databaseUrl,
   isInitialised,
+  migrationDrift,
   packageRoot,
   runningPid,
   seedFile,
@@ -93,6 +94,9 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
     });
     const applied = await applyMigrations(postgresUrl);
     if (applied.length > 0) options.log(`applied ${applied.length} migration${applied.length === 1 ? '' : 's'}: ${applied.join(', ')}`);
+    const drift = (await migrationDrift(postgresUrl)).map((d) =>
+      d.problem === 'changed' ? `${d.version}_${d.name}.sql changed after it was applied` : `${d.version}_${d.name ?? ''}.sql was applied but is gone`,
+    );
     if (!existsSync(files.seeded)) {
       if (existsSync(seedFile())) {
         await applySeed(postgresUrl);
@@ -125,6 +129,7 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
       db_url: postgresUrl,
       data_dir: dir,
       started_at: new Date().toISOString(),
+      ...(drift.length > 0 ? { migration_drift: drift } : {}),
     };
     writeState(dir, state);
     const running = { pg, backend };

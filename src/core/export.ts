@@ -1,17 +1,17 @@
+// Export: a session's tree as a manifest (the format import reads), and optionally its video
+// files, downloaded and checked against their sha256.
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Context } from '../core/context.js';
-import type { Api } from '../core/api.js';
-import type { SessionTree, TreeVideo } from '../core/content.js';
-import { CliError, ExitCode } from '../core/errors.js';
+import type { IO } from '../ui/io.js';
+import type { Api } from './api.js';
+import type { SessionTree, TreeVideo } from './content.js';
+import { CliError, ExitCode } from './errors.js';
 import { writeFileAtomic } from '../config/atomic-file.js';
-import { formatFor, serializeManifest, type ManifestDocument } from '../core/manifest.js';
-import { message, none, record, type View } from '../ui/printer.js';
-import { formatBytes } from '../ui/format.js';
+import { formatFor, serializeManifest, type ManifestDocument } from './manifest.js';
 
 export interface ExportOptions {
   session: string;
@@ -39,54 +39,33 @@ export interface ExportResult {
   files: { downloaded: number; unchanged: number; bytes: number; dir: string } | null;
 }
 
-export async function run(opts: ExportOptions, ctx: Context): Promise<View> {
-  const { io } = ctx;
-  const [{ resolveRef, sessionTree }, api] = await Promise.all([import('../core/content.js'), ctx.api()]);
+/** The manifest of one session, laid out: where the manifest and the files go. */
+export interface ExportPlan {
+  tree: SessionTree;
+  document: ManifestDocument;
+  files: ExportedFile[];
+  skipped: ExportResult['skipped'];
+  /** Rows that had no key and got one from their names. */
+  keyNotes: string[];
+  /** Absolute: the folder of the files (the manifest's folder unless --with-files names another). */
+  filesDir: string;
+}
+
+/** Reads the session's tree and lays out its manifest; file paths in it are relative to the manifest's folder. */
+export async function planExport(api: Api, opts: ExportOptions): Promise<ExportPlan> {
+  const { resolveRef, sessionTree } = await import('./content.js');
   const { id } = await resolveRef(api, 'session', opts.session);
   const tree = await sessionTree(api, id);
-
   const manifestDir = path.resolve(opts.output ? path.dirname(opts.output) : '.');
   const filesDir = path.resolve(opts.withFiles ?? manifestDir);
   const exported = manifestOfTree(tree, (relativePath) => toPosix(path.relative(manifestDir, path.join(filesDir, ...relativePath.split('/')))));
-  for (const note of exported.keyNotes) io.warn(note);
-  for (const s of exported.skipped) io.warn(`left out ${s.module}/${s.file_name}: ${s.reason}`);
+  return { tree, ...exported, filesDir };
+}
 
-  const result: ExportResult = {
-    manifest: opts.output ?? null,
-    session: { id: tree.id, key: exported.document.sessions[0]!.key, name: tree.name },
-    modules: tree.modules.length,
-    videos: exported.files.length,
-    skipped: exported.skipped,
-    files: null,
-  };
-
-  if (opts.withFiles) {
-    const stats = await downloadAll(api, ctx, exported.files, filesDir);
-    result.files = { ...stats, dir: opts.withFiles };
-    io.success(`${stats.downloaded} file${stats.downloaded === 1 ? '' : 's'} downloaded (${formatBytes(stats.bytes)}), ${stats.unchanged} already there`);
-  }
-
-  const format = formatFor(opts.output);
-  if (!opts.output) {
-    // The manifest is the data: YAML on stdout, or JSON with --json.
-    if (io.json) return none(exported.document);
-    return message(serializeManifest(exported.document, 'yaml').trimEnd(), exported.document);
-  }
-  await mkdir(manifestDir, { recursive: true });
-  await writeFileAtomic(opts.output, serializeManifest(exported.document, format), 0o666);
-  io.success(`Wrote ${opts.output}: ${result.modules} module${result.modules === 1 ? '' : 's'}, ${result.videos} video${result.videos === 1 ? '' : 's'}`);
-  return io.json
-    ? none(result)
-    : record(
-        [
-          ['manifest', opts.output],
-          ['session', `${tree.name} (${result.session.key})`],
-          ['modules', result.modules],
-          ['videos', result.videos],
-          ['files', opts.withFiles ?? null],
-        ],
-        result,
-      );
+/** Writes the manifest atomically, YAML or JSON by its extension, creating its folder. */
+export async function writeManifest(file: string, document: ManifestDocument): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFileAtomic(file, serializeManifest(document, formatFor(file)), 0o666);
 }
 
 /**
@@ -194,10 +173,16 @@ function toPosix(p: string): string {
 // ---------------------------------------------------------------- downloads
 
 /** Downloads every file (three at a time), verifying sha256; files already there with the right hash are kept. */
-async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: string): Promise<{ downloaded: number; unchanged: number; bytes: number }> {
-  const [{ sha256File }, { debugFetch }] = await Promise.all([import('../core/upload/hash.js'), import('../core/api.js')]);
+export async function downloadFiles(
+  api: Api,
+  io: Pick<IO, 'debug'>,
+  files: ExportedFile[],
+  dir: string,
+  onDownloaded: (relativePath: string) => void = () => undefined,
+): Promise<{ downloaded: number; unchanged: number; bytes: number }> {
+  const [{ sha256File }, { debugFetch }] = await Promise.all([import('./upload/hash.js'), import('./debug-fetch.js')]);
   // Logged under --debug like every other request.
-  const request = debugFetch(ctx);
+  const request = debugFetch(io);
   const stats = { downloaded: 0, unchanged: 0, bytes: 0 };
   const failures: string[] = [];
   let next = 0;
@@ -217,7 +202,7 @@ async function downloadAll(api: Api, ctx: Context, files: ExportedFile[], dir: s
         const bytes = await downloadOne(api, request, file.video, dest);
         stats.bytes += bytes;
         stats.downloaded += 1;
-        ctx.io.info(`${file.relativePath}: downloaded`);
+        onDownloaded(file.relativePath);
       } catch (err) {
         failures.push(`${file.relativePath}: ${(err as Error).message}`);
       }

@@ -1,13 +1,12 @@
+// Garbage collection of the videos bucket: what to clean is read first (a plan the command
+// shows and confirms), then removed. Row deletions queue their paths; the queue is drained here.
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { Context } from '../core/context.js';
-import type { Api } from '../core/api.js';
-import { message, none, type View } from '../ui/printer.js';
-import { assertCanConfirm, confirmOrYes } from '../ui/prompt.js';
-import { normalizePaths, purgeDeletedObjects } from '../core/content.js';
-import { CliError, ExitCode } from '../core/errors.js';
-import { isUuid } from '../core/refs.js';
-import { formatBytes } from '../ui/format.js';
-import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from '../core/videos.js';
+import type { IO } from '../ui/io.js';
+import type { Api } from './api.js';
+import { normalizePaths, purgeDeletedObjects } from './content.js';
+import { CliError, ExitCode } from './errors.js';
+import { isUuid } from './refs.js';
+import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from './videos.js';
 
 /** Uploads left `uploading` this long are abandoned. */
 export const STALE_UPLOAD_MS = 24 * 3600 * 1000;
@@ -31,39 +30,21 @@ export interface GcResult {
   storage_error: string | null;
 }
 
-export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Promise<View> {
-  const api = await ctx.api();
-  const serviceKey = ctx.io.env.SUPABASE_SERVICE_ROLE_KEY?.trim();
-  const admin = serviceKey ? await adminClient(ctx, api, serviceKey) : null;
-  const plan = await makePlan(api, admin);
-  const lines = describePlan(plan);
-  if (lines.length === 0) {
-    const empty: GcResult = { queued_removed: 0, orphans_removed: 0, stale_uploads_removed: 0, deleted_users: admin ? { users: 0, queued_removed: 0, objects_removed: 0 } : null, storage_error: null };
-    return message('Nothing to clean up.', empty);
-  }
-  for (const line of lines) ctx.io.info(line);
-  // After the plan, not before: with nothing to clean there is nothing to confirm, and what
-  // would be removed is shown before asking for --yes. (Claiming queued paths hides nothing.)
-  assertCanConfirm(ctx.io, opts.yes);
-  if (!opts.yes && !(await confirmOrYes(ctx.io, { message: 'Remove all of this?', yes: false }))) {
-    ctx.io.info('Nothing removed; queued paths stay queued.');
-    return none();
-  }
-  const result = await applyPlan(api, admin, plan);
-  if (result.storage_error) ctx.io.warn(`some files could not be removed (${result.storage_error}); they stay queued, run \`session gc\` again later`);
-  const parts = [
-    `${result.queued_removed} file${result.queued_removed === 1 ? '' : 's'} of deleted videos`,
-    `${result.orphans_removed} orphaned file${result.orphans_removed === 1 ? '' : 's'}`,
-    `${result.stale_uploads_removed} unfinished upload${result.stale_uploads_removed === 1 ? '' : 's'}`,
-  ];
-  if (result.deleted_users) parts.push(`${result.deleted_users.queued_removed + result.deleted_users.objects_removed} files of ${result.deleted_users.users} deleted users`);
-  return message(`Removed ${parts.join(', ')}`, result, { check: ctx.io.stdoutIsTTY });
+/** What gc reports when there is nothing to clean. */
+export function nothingCleaned(withServiceRole: boolean): GcResult {
+  return {
+    queued_removed: 0,
+    orphans_removed: 0,
+    stale_uploads_removed: 0,
+    deleted_users: withServiceRole ? { users: 0, queued_removed: 0, objects_removed: 0 } : null,
+    storage_error: null,
+  };
 }
 
 /** Reads what there is to clean: the queue (claimed), the caller's folder against their rows, old uploads. */
 export async function makePlan(api: Api, admin: SupabaseClient | null): Promise<GcPlan> {
   const uid = api.identity.user.id;
-  const queued = normalizePaths(await api.rpc<unknown>('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH }));
+  const queued = normalizePaths(await api.rpc('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH }));
   const [objects, urls, stale] = await Promise.all([
     listObjectsDeep(api.client, uid),
     ownFileUrls(api),
@@ -73,27 +54,6 @@ export async function makePlan(api: Api, admin: SupabaseClient | null): Promise<
   const orphans = objects.filter((o) => !urls.has(o.path) && !queuedSet.has(o.path));
   const deletedUsers = admin ? await planDeletedUsers(admin, uid) : null;
   return { queued, orphans, stale, deletedUsers };
-}
-
-export function describePlan(plan: GcPlan): string[] {
-  const lines: string[] = [];
-  if (plan.queued.length) lines.push(`${plan.queued.length} file${plan.queued.length === 1 ? '' : 's'} of deleted videos`);
-  if (plan.orphans.length) {
-    const bytes = plan.orphans.reduce((sum, o) => sum + (o.size ?? 0), 0);
-    lines.push(`${plan.orphans.length} file${plan.orphans.length === 1 ? '' : 's'} no video points to (${formatBytes(bytes)})`);
-    for (const o of plan.orphans.slice(0, 10)) lines.push(`  ${o.path}`);
-    if (plan.orphans.length > 10) lines.push(`  … and ${plan.orphans.length - 10} more`);
-  }
-  if (plan.stale.length) {
-    lines.push(`${plan.stale.length} upload${plan.stale.length === 1 ? '' : 's'} unfinished for over a day (the rows and any bytes)`);
-    for (const v of plan.stale.slice(0, 10)) lines.push(`  ${v.id.slice(0, 8)}  ${v.file_name}  started ${v.created_at}`);
-    if (plan.stale.length > 10) lines.push(`  … and ${plan.stale.length - 10} more`);
-  }
-  const gone = plan.deletedUsers;
-  if (gone && (gone.queued.length || gone.objects.length)) {
-    lines.push(`${gone.queued.length + gone.objects.length} files left by ${gone.users.length} deleted user${gone.users.length === 1 ? '' : 's'}`);
-  }
-  return lines;
 }
 
 export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: GcPlan): Promise<GcResult> {
@@ -114,7 +74,7 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
   if (plan.queued.length) {
     try {
       await removeObjects(api.client, plan.queued);
-      await api.rpc<null>('ack_deleted_objects', { p_paths: plan.queued });
+      await api.rpc('ack_deleted_objects', { p_paths: plan.queued });
       queuedRemoved += plan.queued.length;
     } catch (err) {
       storageErrorText = (err as Error).message;
@@ -154,9 +114,9 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
 }
 
 /** A client with the service-role key: bypasses RLS, sees every user's folder and the whole queue. */
-async function adminClient(ctx: Context, api: Api, serviceKey: string): Promise<SupabaseClient> {
-  const { createSupabaseClient } = await import('../core/api.js');
-  return createSupabaseClient(ctx, { ...api.config, anonKey: serviceKey });
+export async function serviceRoleClient(io: IO, api: Api, serviceKey: string): Promise<SupabaseClient> {
+  const { createSupabaseClient } = await import('./api.js');
+  return createSupabaseClient(io, { ...api.config, anonKey: serviceKey });
 }
 
 /**

@@ -11,6 +11,9 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { inTransaction } from './transaction.js';
+import { listMigrations, migrationsDir, packageRoot, splitStatements, type MigrationFile } from '../core/migration-files.js';
+
+export { listMigrations, migrationsDir, packageRoot, splitStatements, type MigrationFile };
 
 /** The cluster's superuser, as on Supabase. */
 export const SUPERUSER = 'supabase_admin';
@@ -42,33 +45,12 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
-/** Directory holding this package's package.json (works from src/ and from the dist/ bundle). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      try {
-        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'session-cli') return dir;
-      } catch {
-        // not ours; keep walking up
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the session-cli package root');
-    dir = parent;
-  }
-}
 
 /** Folder of the platform SQL files (src/local/platform). */
 export function platformDir(): string {
   return join(packageRoot(), 'src', 'local', 'platform');
 }
 
-/** Folder of the migrations (supabase/migrations). */
-export function migrationsDir(): string {
-  return join(packageRoot(), 'supabase', 'migrations');
-}
 
 /** Path of the seed file (supabase/seed.sql). */
 export function seedFile(): string {
@@ -289,80 +271,7 @@ export async function setRolePasswords(superuserUrl: string, passwords: Partial<
   });
 }
 
-/**
- * Splits a SQL file into statements the way the Supabase CLI records them in
- * supabase_migrations.schema_migrations.statements: split at top-level semicolons (quotes,
- * dollar quotes and comments respected), trailing semicolons removed, trimmed, empty ones dropped.
- */
-export function splitStatements(sql: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let i = 0;
-  const n = sql.length;
-  const push = (end: number) => {
-    const text = sql.slice(start, end).replace(/;+$/u, '').trim();
-    if (text.length > 0) out.push(text);
-    start = end;
-  };
-  while (i < n) {
-    const c = sql[i]!;
-    const next = sql[i + 1];
-    if (c === '-' && next === '-') {
-      const eol = sql.indexOf('\n', i);
-      i = eol === -1 ? n : eol + 1;
-    } else if (c === '/' && next === '*') {
-      let depth = 1;
-      i += 2;
-      while (i < n && depth > 0) {
-        if (sql[i] === '/' && sql[i + 1] === '*') { depth++; i += 2; }
-        else if (sql[i] === '*' && sql[i + 1] === '/') { depth--; i += 2; }
-        else i++;
-      }
-    } else if (c === "'" || c === '"') {
-      i++;
-      while (i < n) {
-        if (sql[i] === c) {
-          if (sql[i + 1] === c) { i += 2; continue; }
-          i++;
-          break;
-        }
-        i++;
-      }
-    } else if (c === '$') {
-      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/u.exec(sql.slice(i));
-      if (m && !/[A-Za-z0-9_]/u.test(sql[i - 1] ?? '')) {
-        const tag = m[0];
-        const close = sql.indexOf(tag, i + tag.length);
-        i = close === -1 ? n : close + tag.length;
-      } else i++;
-    } else if (c === ';') {
-      i++;
-      push(i);
-    } else i++;
-  }
-  push(n);
-  return out;
-}
 
-const MIGRATION_FILE = /^([0-9]+)_(.*)\.sql$/u;
-
-/** A migration file: version (timestamp prefix), name, path. */
-export interface MigrationFile {
-  version: string;
-  name: string;
-  path: string;
-}
-
-/** Migration files in version order, as the Supabase CLI names them (`<version>_<name>.sql`). */
-export function listMigrations(dir = migrationsDir()): MigrationFile[] {
-  return sqlFiles(dir)
-    .map((file) => {
-      const m = MIGRATION_FILE.exec(file);
-      return m ? { version: m[1]!, name: m[2]!, path: join(dir, file) } : null;
-    })
-    .filter((m): m is MigrationFile => m !== null)
-    .sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
-}
 
 /**
  * Applies the migrations not yet recorded, each in its own transaction, in a fresh login as the

@@ -223,11 +223,11 @@ export function projectAuthSettings(projectRoot: string): {
 }
 
 /** Starts `node <launcher> local start --foreground ...` detached, its output appended to backend.log. */
-export function spawnDetached(launcher: string, dir: string, port: number): { pid: number; exited: Promise<number | null> } {
+export function spawnDetached(launcher: string, dir: string, port: number, extraArgs: string[] = []): { pid: number; exited: Promise<number | null> } {
   preparePrivateDir(dir);
   const log = openSync(paths(dir).log, 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [launcher, 'local', 'start', '--foreground', '--data-dir', dir, '--port', String(port)], {
+    const child = spawn(process.execPath, [launcher, 'local', 'start', '--foreground', '--data-dir', dir, '--port', String(port), ...extraArgs], {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...process.env, SESSION_NO_INPUT: '1', NO_COLOR: '1' },

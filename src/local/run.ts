@@ -50,6 +50,8 @@ export interface LocalBackend {
 export interface RunOptions {
   dataDir: string;
   port: number;
+  /** Browser origins besides the backend's own allowed to call it (`--cors-origin`). */
+  corsOrigins?: string[];
   /** Progress lines (what is being done). */
   log: (line: string) => void;
   /** Server error lines. */
@@ -115,6 +117,7 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
       siteUrl: auth.siteUrl,
       maxRows: auth.maxRows,
       rateLimits: auth.rateLimits,
+      corsOrigins: options.corsOrigins ?? [],
       log: options.serverLog ?? options.log,
     });
     const state: InstanceState = {

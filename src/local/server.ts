@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { applyCors, rejectApiKey, resolveGatewayAuth } from './gateway.js';
+import { applyCors, OriginPolicy, rejectApiKey, rejectForeignHost, resolveGatewayAuth } from './gateway.js';
 import { sendJson } from './http.js';
 import { verifyJwt } from './jwt.js';
 import { deriveApiKeys } from './keys.js';
@@ -34,6 +34,8 @@ export interface BackendOptions {
   siteUrl?: string;
   /** Extra Deno.env values for edge functions (e.g. DEVICE_AUTH_INTERVAL). */
   functionEnv?: Record<string, string>;
+  /** Browser origins besides the backend's own that get a CORS grant (`local start --cors-origin`). */
+  corsOrigins?: string[];
   log?: (line: string) => void;
 }
 
@@ -72,6 +74,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     throw err;
   }
   let publicUrl = '';
+  let listeningPort = 0;
+  const origins = new OriginPolicy(host, () => listeningPort, options.corsOrigins ?? []);
   const log = options.log ?? (() => undefined);
   const context: BackendContext = {
     url: () => publicUrl,
@@ -112,7 +116,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', publicUrl || `http://${host}`);
     const pathname = url.pathname;
-    if (applyCors(req, res)) return;
+    if (rejectForeignHost(req, res, origins)) return;
+    if (applyCors(req, res, origins)) return;
     if (pathname === '/' || pathname === '/health') {
       sendJson(res, 200, { status: 'ok' });
       return;
@@ -138,6 +143,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     });
   });
   const address = server.address() as AddressInfo;
+  listeningPort = address.port;
   publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   log(`listening on ${publicUrl}`);
 

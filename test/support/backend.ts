@@ -29,6 +29,8 @@ export interface TestBackendOptions {
   maxRows?: number;
   /** Extra Deno.env values for edge functions. */
   functionEnv?: Record<string, string>;
+  /** Browser origins besides the backend's own that get a CORS grant. */
+  corsOrigins?: string[];
   /** Server log lines (default: dropped). */
   log?: (line: string) => void;
 }
@@ -108,6 +110,7 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
       rateLimits: options.rateLimits,
       maxRows: options.maxRows,
       functionEnv: options.functionEnv,
+      corsOrigins: options.corsOrigins,
       log: options.log,
     });
   } catch (err) {

@@ -4,11 +4,24 @@
 (function () {
   'use strict';
 
-  var config = window.SESSION_DEVICE_CONFIG || {};
+  var config = readConfig();
   var projectUrl = String(config.supabaseUrl || '').replace(/\/+$/, '');
   var anonKey = String(config.anonKey || '');
   var STORAGE_KEY = 'session-device-auth';
   var state = { session: null, code: null };
+
+  // The local backend inlines the settings as a JSON block in the page; a static host uses config.js.
+  function readConfig() {
+    var block = document.getElementById('session-device-config');
+    if (block) {
+      try {
+        return JSON.parse(block.textContent || '{}');
+      } catch (e) {
+        return {};
+      }
+    }
+    return window.SESSION_DEVICE_CONFIG || {};
+  }
 
   function $(id) {
     return document.getElementById(id);
@@ -280,7 +293,7 @@
       return;
     }
     if (!projectUrl || !anonKey) {
-      setStatus('This page is not configured: config.js must set the project URL and anon key.', 'error');
+      setStatus('This page is not configured: config.js (or the inline settings) must give the project URL and anon key.', 'error');
       return;
     }
     $('signin-form').addEventListener('submit', signIn);

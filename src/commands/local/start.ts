@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Context } from '../../core/context.js';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { none, type View } from '../../ui/printer.js';
 import { visibleControls } from '../../ui/visible.js';
 import { dataDirOf, parsePort, statusView, type DataDirOption } from './shared.js';
@@ -8,6 +8,7 @@ import { dataDirOf, parsePort, statusView, type DataDirOption } from './shared.j
 export interface StartOptions extends DataDirOption {
   port?: string | undefined;
   foreground?: boolean | undefined;
+  corsOrigin?: string[] | undefined;
 }
 
 /** How long a detached start may take (first start initialises PostgreSQL and applies everything). */
@@ -16,13 +17,14 @@ const START_TIMEOUT_MS = 180_000;
 export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   const dir = await dataDirOf(ctx.io, opts);
   const port = parsePort(opts.port, 54321);
+  const corsOrigins = await parseCorsOrigins(opts.corsOrigin);
   const instance = await import('../../local/instance.js');
   const status = instance.instanceStatus(dir);
   if (status.running && status.state && status.keys) {
     ctx.io.info(`The local backend is already running at ${status.state.api_url} (data directory ${dir}).`);
     return statusView(status.state, status.keys);
   }
-  if (opts.foreground) return runForeground(ctx, dir, port);
+  if (opts.foreground) return runForeground(ctx, dir, port, corsOrigins);
 
   const starting = instance.backendPid(dir);
   if (starting !== null) {
@@ -30,7 +32,8 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   } else {
     const { packageRoot } = await import('../../local/postgres.js');
     ctx.io.info(`Starting the local backend (data directory ${dir}, log ${instance.paths(dir).log})…`);
-    const child = instance.spawnDetached(path.join(packageRoot(), 'bin', 'session.js'), dir, port);
+    const extra = corsOrigins.flatMap((origin) => ['--cors-origin', origin]);
+    const child = instance.spawnDetached(path.join(packageRoot(), 'bin', 'session.js'), dir, port, extra);
     let exitCode: number | null | undefined;
     void child.exited.then((code) => {
       exitCode = code;
@@ -47,6 +50,21 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   }
   ctx.io.success(`Local backend running at ${ready.state.api_url}`);
   return statusView(ready.state, ready.keys);
+}
+
+/** `--cors-origin` values as origins (`https://app.example.com`); anything else is exit 2. */
+async function parseCorsOrigins(values: string[] | undefined): Promise<string[]> {
+  const { normaliseOrigin } = await import('../../local/gateway.js');
+  return (values ?? []).map((value) => {
+    if (value.trim() === '*') {
+      throw usageError('--cors-origin "*" would let every web page call the local backend', 'name each origin, e.g. --cors-origin http://localhost:5173', 'invalid_origin');
+    }
+    try {
+      return normaliseOrigin(value);
+    } catch (err) {
+      throw usageError(`--cors-origin: ${(err as Error).message}`, 'use --cors-origin http://localhost:5173', 'invalid_origin');
+    }
+  });
 }
 
 async function waitUntilServing(
@@ -77,7 +95,7 @@ async function waitUntilServing(
   });
 }
 
-async function runForeground(ctx: Context, dir: string, port: number): Promise<View> {
+async function runForeground(ctx: Context, dir: string, port: number, corsOrigins: string[]): Promise<View> {
   const { runLocalBackend, LocalStartError } = await import('../../local/run.js');
   const stamp = () => new Date().toISOString();
   let backend;
@@ -85,6 +103,7 @@ async function runForeground(ctx: Context, dir: string, port: number): Promise<V
     backend = await runLocalBackend({
       dataDir: dir,
       port,
+      corsOrigins,
       log: (line) => ctx.io.info(`${stamp()} ${line}`),
       serverLog: (line) => ctx.io.stderr.write(`${stamp()} ${visibleControls(line)}\n`),
     });

@@ -22,7 +22,7 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   const status = instance.instanceStatus(dir);
   if (status.running && status.state && status.keys) {
     ctx.io.info(`The local backend is already running at ${status.state.api_url} (data directory ${dir}).`);
-    return statusView(status.state, status.keys);
+    return statusView(status.state, status.keys, status.seedLogins);
   }
   if (opts.foreground) return runForeground(ctx, dir, port, corsOrigins);
 
@@ -49,7 +49,7 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
     });
   }
   ctx.io.success(`Local backend running at ${ready.state.api_url}`);
-  return statusView(ready.state, ready.keys);
+  return statusView(ready.state, ready.keys, ready.seedLogins);
 }
 
 /** `--cors-origin` values as origins (`https://app.example.com`); anything else is exit 2. */
@@ -113,7 +113,11 @@ async function runForeground(ctx: Context, dir: string, port: number, corsOrigin
   }
   const { render } = await import('../../ui/printer.js');
   ctx.io.success(`Local backend running at ${backend.state.api_url} (Ctrl-C stops it)`);
-  await render(ctx.io, statusView(backend.state, backend.keys));
+  // Detached, stdout is backend.log: keys, passwords and the DB URL stay out of it (`local status` prints them).
+  if (ctx.io.env.SESSION_LOCAL_DETACHED !== '1') {
+    const { instanceStatus } = await import('../../local/instance.js');
+    await render(ctx.io, statusView(backend.state, backend.keys, instanceStatus(dir).seedLogins));
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);

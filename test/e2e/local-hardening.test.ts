@@ -43,7 +43,7 @@ async function freePortPair(): Promise<number> {
 async function signIn(email: string, password: string) {
   return fetch(`${status.api_url}/auth/v1/token?grant_type=password`, {
     method: 'POST',
-    headers: { apikey: status.anon_key, 'content-type': 'application/json' },
+    headers: { apikey: status.anon_key!, 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
 }
@@ -86,10 +86,10 @@ describe('local start', () => {
   });
 
   it('the --cors-origin list reaches the detached backend; other origins stay refused', async () => {
-    const allowed = await fetch(`${status.api_url}/auth/v1/settings`, { headers: { apikey: status.anon_key, origin: 'http://app.example.test:8080' } });
+    const allowed = await fetch(`${status.api_url}/auth/v1/settings`, { headers: { apikey: status.anon_key!, origin: 'http://app.example.test:8080' } });
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.example.test:8080');
-    const other = await fetch(`${status.api_url}/auth/v1/settings`, { headers: { apikey: status.anon_key, origin: 'http://evil.example.test' } });
+    const other = await fetch(`${status.api_url}/auth/v1/settings`, { headers: { apikey: status.anon_key!, origin: 'http://evil.example.test' } });
     expect(other.status).toBe(403);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });

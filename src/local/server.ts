@@ -34,6 +34,10 @@ export interface BackendOptions {
   siteUrl?: string;
   /** Extra Deno.env values for edge functions (e.g. DEVICE_AUTH_INTERVAL). */
   functionEnv?: Record<string, string>;
+  /** Database transactions one caller may run at once (default 4 of the pool's 10; service_role unlimited). */
+  perCallerRequests?: number;
+  /** Bound on anon's and authenticated's statement_timeout per request, in ms (default 8000). */
+  statementTimeoutMs?: number;
   /** Browser origins besides the backend's own that get a CORS grant (`local start --cors-origin`). */
   corsOrigins?: string[];
   log?: (line: string) => void;
@@ -68,7 +72,11 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   admin.on('error', () => undefined);
   let sql: CallerSql;
   try {
-    sql = await CallerSql.connect(options.databaseUrl, { authenticatorPassword: options.authenticatorPassword });
+    sql = await CallerSql.connect(options.databaseUrl, {
+      authenticatorPassword: options.authenticatorPassword,
+      perCaller: options.perCallerRequests,
+      statementTimeoutMs: options.statementTimeoutMs,
+    });
   } catch (err) {
     await admin.end();
     throw err;

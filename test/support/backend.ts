@@ -29,6 +29,10 @@ export interface TestBackendOptions {
   maxRows?: number;
   /** Extra Deno.env values for edge functions. */
   functionEnv?: Record<string, string>;
+  /** Database transactions one caller may run at once (default 4). */
+  perCallerRequests?: number;
+  /** Bound on a request's statement_timeout in ms (default 8000). */
+  statementTimeoutMs?: number;
   /** Browser origins besides the backend's own that get a CORS grant. */
   corsOrigins?: string[];
   /** Server log lines (default: dropped). */
@@ -111,6 +115,8 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
       maxRows: options.maxRows,
       functionEnv: options.functionEnv,
       corsOrigins: options.corsOrigins,
+      perCallerRequests: options.perCallerRequests,
+      statementTimeoutMs: options.statementTimeoutMs,
       log: options.log,
     });
   } catch (err) {

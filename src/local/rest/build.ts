@@ -139,6 +139,8 @@ export async function projection(
           aggregate = true;
           break;
         }
+        // Only names the catalog knows reach the SQL (quoted as well); unknown ones are PostgreSQL's 42703.
+        if (relation && !relation.columns.some((c) => c.name === item.name)) throw restErrors.undefinedColumn(relation.name, item.name);
         const field = fieldSql(alias, item.name, item.jsonPath);
         const expr = item.cast ? `${field}::${item.cast}` : field;
         const name = item.alias ?? (item.jsonPath.length > 0 ? item.jsonPath[item.jsonPath.length - 1]!.key : item.name);

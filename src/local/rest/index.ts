@@ -1,7 +1,7 @@
 // /rest/v1: the subset of PostgREST that postgrest-js and this project use — RPC calls and table reads
 // and writes — run in one transaction as the caller (sql.ts), answered with PostgREST's shapes and codes.
 import type { ServerResponse } from 'node:http';
-import { BodyTooLargeError, cookiesObject, headersObject, headerValue, readBody, sendEmpty, sendJson } from '../http.js';
+import { BodyTooLargeError, clientAddress, cookiesObject, headersObject, headerValue, readBody, sendEmpty, sendJson } from '../http.js';
 import { POSTGREST_CLOCK_SKEW_SECONDS, verifyJwt } from '../jwt.js';
 import { sqlCallerFrom, type BackendContext, type BackendService, type ServiceRequest } from '../service.js';
 import type { SqlCaller, SqlClient, SqlRequestInfo } from '../sql.js';
@@ -66,7 +66,7 @@ export function restService(backend: BackendContext): BackendService {
       schema,
       prefer: parsePrefer(headerValue(req.headers, 'prefer')),
       wantsObject: accept.split(',').some((t) => t.trim().toLowerCase().startsWith(OBJECT_MEDIA_TYPE)),
-      info: { method, path, headers: headersObject(req.headers), cookies: cookiesObject(req.headers) },
+      info: { method, path, headers: headersObject(req.headers), cookies: cookiesObject(req.headers), client: clientAddress(req) },
     };
 
     const segments = path.split('/').filter((s) => s !== '');

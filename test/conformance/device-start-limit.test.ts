@@ -27,7 +27,8 @@ describe('device-auth code creation', () => {
       await res.arrayBuffer();
     }
     // A forged forwarding header does not make a new client: the local gateway reports the address itself.
-    for (const forged of [{}, { 'x-forwarded-for': '203.0.113.7' }, { 'x-real-ip': '203.0.113.8' }, { 'cf-connecting-ip': '203.0.113.9' }]) {
+    const forgeries: Array<Record<string, string>> = [{}, { 'x-forwarded-for': '203.0.113.7' }, { 'x-real-ip': '203.0.113.8' }, { 'cf-connecting-ip': '203.0.113.9' }];
+    for (const forged of forgeries) {
       const res = await startLogin(forged);
       expect(res.status, JSON.stringify(forged)).toBe(429);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);

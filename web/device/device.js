@@ -23,6 +23,15 @@
     return window.SESSION_DEVICE_CONFIG || {};
   }
 
+  // Any client with the anon key names itself: characters that are invisible or reorder text (bidi
+  // overrides and isolates, zero-width, controls) are shown as <U+XXXX>, so a name cannot pose as another.
+  var HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]/g;
+  function visibleText(text) {
+    return String(text == null ? '' : text).replace(HIDDEN, function (ch) {
+      return '<U+' + ('000' + ch.charCodeAt(0).toString(16).toUpperCase()).slice(-4) + '>';
+    });
+  }
+
   function $(id) {
     return document.getElementById(id);
   }
@@ -227,7 +236,7 @@
         }
         state.code = found.user_code;
         $('confirm-code').textContent = found.user_code;
-        $('confirm-client').textContent = found.client_name;
+        $('confirm-client').textContent = visibleText(found.client_name);
         $('confirm-created').textContent = new Date(found.created_at).toLocaleString();
         $('confirm-expires').textContent = new Date(found.expires_at).toLocaleString();
         $('confirm-email').textContent = state.session.email || 'you';

@@ -34,7 +34,7 @@ export function registerLocalCommands(program: Command): void {
 
   local
     .command('status')
-    .description('Show the local backend URL, API keys and database URL (like `supabase status`)')
+    .description('Show the local backend URL, API keys, database URL and the seed users\' logins (like `supabase status`)')
     .option('-d, --data-dir <dir>', DATA_DIR_HELP)
     .addHelpText('after', examples(['session local status', 'session local status --json | jq -r .anon_key']))
     .action(action(async (ctx, opts: DataDirOption) => (await import('./status.js')).run(opts, ctx)));

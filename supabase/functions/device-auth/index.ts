@@ -91,11 +91,8 @@ async function startLogin(req: Request): Promise<Response> {
     p_window_seconds: RATE_WINDOW_SECONDS,
   });
   if (limitError) throw new Error(`device_auth_note_start: ${limitError.message}`);
-  const limit = noted as { allowed: boolean; retry_after?: number };
-  if (!limit.allowed) {
-    const wait = String(limit.retry_after ?? RATE_WINDOW_SECONDS);
-    return failure(429, 'rate_limited', `too many logins started; try again in ${wait} seconds`, { 'Retry-After': wait });
-  }
+  const refused = rateLimited(noted, 'too many logins started');
+  if (refused) return refused;
 
   const deviceCode = newDeviceCode();
   const deviceCodeHash = await hashDeviceCode(deviceCode);
@@ -206,12 +203,16 @@ async function signedIn(req: Request, action: 'lookup' | 'approve' | 'deny'): Pr
     p_window_seconds: RATE_WINDOW_SECONDS,
   });
   if (error) throw new Error(`device_auth_note_attempt: ${error.message}`);
-  const limit = data as { allowed: boolean; retry_after?: number };
-  if (!limit.allowed) {
-    const wait = String(limit.retry_after ?? RATE_WINDOW_SECONDS);
-    return { denied: failure(429, 'rate_limited', `too many attempts; try again in ${wait} seconds`, { 'Retry-After': wait }) };
-  }
-  return { user };
+  const refused = rateLimited(data, 'too many attempts');
+  return refused ? { denied: refused } : { user };
+}
+
+/** 429 with Retry-After when a device_auth_note_* answer says the limit is reached; else null. */
+function rateLimited(answer: unknown, what: string): Response | null {
+  const limit = answer as { allowed: boolean; retry_after?: number };
+  if (limit.allowed) return null;
+  const wait = String(limit.retry_after ?? RATE_WINDOW_SECONDS);
+  return failure(429, 'rate_limited', `${what}; try again in ${wait} seconds`, { 'Retry-After': wait });
 }
 
 async function lookupCode(req: Request): Promise<Response> {

@@ -68,6 +68,18 @@ describe('select casts', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: '42703', message: 'column sessions.usename does not exist' });
   });
+
+  it.each([
+    ['a filter', 'sessions?select=id&usename=eq.x', 'sessions.usename'],
+    ['a filter inside or=', 'sessions?select=id&or=(name.eq.x,usename.eq.y)', 'sessions.usename'],
+    ['an order', 'sessions?select=id&order=usename.desc', 'sessions.usename'],
+    ['an embedded filter', 'sessions?select=id,modules(id)&modules.usename=eq.x', 'modules.usename'],
+    ['an embedded order', 'sessions?select=id,modules(id)&modules.order=usename', 'modules.usename'],
+  ])('%s on a column the catalog does not know is 42703', async (_label, path, column) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: '42703', message: `column ${column} does not exist` });
+  });
 });
 
 describe('one caller and the pool', () => {

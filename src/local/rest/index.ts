@@ -6,7 +6,7 @@ import { POSTGREST_CLOCK_SKEW_SECONDS, verifyJwt } from '../jwt.js';
 import { sqlCallerFrom, type BackendContext, type BackendService, type ServiceRequest } from '../service.js';
 import type { SqlCaller, SqlClient, SqlRequestInfo } from '../sql.js';
 import { quoteIdent } from '../sql.js';
-import { Params, orderSql, pagingSql, projection, qualified, whereSql, type BuildContext } from './build.js';
+import { assertKnownColumns, Params, orderSql, pagingSql, projection, qualified, whereSql, type BuildContext } from './build.js';
 import { Catalog, type Relation, type Routine } from './catalog.js';
 import { RestError, isPgError, restErrorFromPg, restErrors, sendRestError } from './errors.js';
 import {
@@ -95,6 +95,7 @@ export function restService(backend: BackendContext): BackendService {
       const catalog = new Catalog(client);
       const relation = await catalog.relation(request.schema, name);
       if (!relation) throw restErrors.tableNotFound(request.schema, name, await catalog.similarRelation(request.schema, name));
+      assertKnownColumns(relation, query.filters, query.order);
       const ctx = buildContext(catalog, request.schema, query);
       let result: QueryResult;
       if (readOnly) result = await readRows(client, ctx, `${qualified(relation)} t0`, relation, items, query, request.prefer.count !== null);
@@ -326,6 +327,7 @@ export function restService(backend: BackendContext): BackendService {
       }
       // Composite results take select, filters and order like a table.
       const relation = fn.returnRelationOid !== null ? await catalog.relationByOid(fn.returnRelationOid) : null;
+      assertKnownColumns(relation, query.filters, query.order);
       const ctx = buildContext(catalog, request.schema, query);
       const source = `${call} t0`;
       const proj = await projection(ctx, relation, 't0', items, params);

@@ -255,8 +255,9 @@ async function decide(req: Request, approve: boolean): Promise<Response> {
 }
 
 function cleanClientName(value: unknown): string {
-  // Control characters would let a client forge lines on the approval page.
-  const text = typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() : '';
+  // Control characters (C0, DEL, C1) would let a client forge lines on the approval page; the page
+  // also shows invisible and bidi characters escaped.
+  const text = typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim() : '';
   return text === '' ? 'session CLI' : text.slice(0, 100);
 }
 

@@ -262,6 +262,15 @@ export type Database = {
         }
         Returns: Json
       }
+      device_auth_note_start: {
+        Args: {
+          p_client: string
+          p_limit: number
+          p_total_limit: number
+          p_window_seconds: number
+        }
+        Returns: Json
+      }
       device_auth_poll: { Args: { p_device_code_hash: string }; Returns: Json }
       device_auth_start: {
         Args: {

@@ -19,6 +19,7 @@ import {
 } from './postgres.js';
 import { deriveApiKeys, type ApiKeys } from './keys.js';
 import { startBackend, type RunningBackend } from './server.js';
+import { replacePublishedSeedPasswords } from './seed-passwords.js';
 import {
   backendPid,
   freePort,
@@ -29,6 +30,7 @@ import {
   projectAuthSettings,
   writeState,
   type InstanceState,
+  type Secrets,
 } from './instance.js';
 
 export class LocalStartError extends Error {
@@ -51,6 +53,8 @@ export interface LocalBackend {
 export interface RunOptions {
   dataDir: string;
   port: number;
+  /** Browser origins besides the backend's own allowed to call it (`--cors-origin`). */
+  corsOrigins?: string[];
   /** Progress lines (what is being done). */
   log: (line: string) => void;
   /** Server error lines. */
@@ -69,11 +73,15 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
     throw new LocalStartError(`port ${options.port} on 127.0.0.1 is already in use`, 'pass --port with a free port', 'port_in_use');
   }
   writeFileSync(files.pid, `${process.pid}\n`, { mode: 0o600 });
+  const original = { log: options.log, serverLog: options.serverLog ?? options.log };
+  let redact = (line: string) => line;
+  options = { ...options, log: (line) => original.log(redact(line)), serverLog: (line) => original.serverLog(redact(line)) };
 
   let pg: RunningPostgres | null = null;
   let backend: RunningBackend | null = null;
   try {
     const secrets = loadOrCreateSecrets(dir);
+    redact = redactor(secrets);
     // A PostgreSQL left behind by a killed backend would hold the data directory.
     if (runningPid(files.pg) !== null) {
       options.log('stopping a PostgreSQL left running from an earlier start');
@@ -104,6 +112,8 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
       }
       writeFileSync(files.seeded, `${new Date().toISOString()}\n`);
     }
+    // Published seed passwords never stay on a backend any web page can reach.
+    await replacePublishedSeedPasswords(superuserUrl, { demo_password: secrets.demo_password, operator_password: secrets.operator_password });
     const projectRoot = packageRoot();
     const auth = projectAuthSettings(projectRoot);
     backend = await startBackend({
@@ -119,6 +129,7 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
       siteUrl: auth.siteUrl,
       maxRows: auth.maxRows,
       rateLimits: auth.rateLimits,
+      corsOrigins: options.corsOrigins ?? [],
       log: options.serverLog ?? options.log,
     });
     const state: InstanceState = {
@@ -156,4 +167,25 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
     }
     throw err;
   }
+}
+
+/** Masks every secret of the instance (and the keys derived from it) in a log line: backend.log is a plain file. */
+export function redactor(secrets: Secrets): (line: string) => string {
+  const keys = deriveApiKeys(secrets.jwt_secret);
+  const hidden = [
+    secrets.jwt_secret,
+    secrets.superuser_password,
+    secrets.role_password,
+    secrets.demo_password,
+    secrets.operator_password,
+    keys.serviceRoleKey,
+    keys.secretKey,
+    encodeURIComponent(secrets.role_password),
+    encodeURIComponent(secrets.superuser_password),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
+  return (line) => {
+    let out = line;
+    for (const secret of hidden) out = out.split(secret).join('[redacted]');
+    return out;
+  };
 }

@@ -1,6 +1,6 @@
 // Serves the device-login page (web/device/) at /device, as any static host would in production.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sendJson } from './http.js';
 import type { BackendContext, BackendService, ServiceRequest } from './service-contract.js';
@@ -23,6 +23,34 @@ const TYPES: Record<string, string> = {
  */
 const NO_FRAMING = { 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancestors 'none'" };
 
+/** The `<script src="config.js">` of web/device/index.html, replaced by the inline settings locally. */
+const CONFIG_SCRIPT = '<script src="config.js"></script>';
+
+/**
+ * The page with its project settings inlined as a JSON data block (not executable, so the page's CSP stays
+ * `script-src 'self'`). Another origin cannot read it: the browser keeps cross-origin HTML opaque, the
+ * backend refuses foreign Origins and Hosts, and the page may not be framed. A `<script src>` on another
+ * site gets nothing, since no settings are served as script.
+ */
+async function servePage(res: ServiceRequest['res'], method: string, file: string, backend: BackendContext): Promise<void> {
+  const html = await readFile(file, 'utf8');
+  const settings = JSON.stringify({ supabaseUrl: backend.url(), anonKey: backend.keys.anonKey })
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026');
+  const block = `<script type="application/json" id="session-device-config">${settings}</script>`;
+  const body = html.includes(CONFIG_SCRIPT) ? html.replace(CONFIG_SCRIPT, () => block) : html.replace('</body>', () => `${block}\n</body>`);
+  res.writeHead(200, {
+    'Content-Type': TYPES['.html']!,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    ...NO_FRAMING,
+  });
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
 export function deviceService(backend: BackendContext): BackendService {
   const root = path.resolve(backend.projectRoot, 'web', 'device');
   return {
@@ -31,19 +59,6 @@ export function deviceService(backend: BackendContext): BackendService {
     async handle({ req, res, method, path: subpath }: ServiceRequest) {
       if (method !== 'GET' && method !== 'HEAD') {
         sendJson(res, 405, { message: 'Method Not Allowed' });
-        return;
-      }
-      if (subpath === '/config.js') {
-        // The page's project settings (web/device/config.example.js is the static-host form).
-        const body = `window.SESSION_DEVICE_CONFIG = ${JSON.stringify({ supabaseUrl: backend.url(), anonKey: backend.keys.anonKey })};\n`;
-        res.writeHead(200, {
-          'Content-Type': TYPES['.js']!,
-          'Content-Length': Buffer.byteLength(body),
-          'Cache-Control': 'no-store',
-          'X-Content-Type-Options': 'nosniff',
-          ...NO_FRAMING,
-        });
-        res.end(method === 'HEAD' ? undefined : body);
         return;
       }
       if (subpath === '') {
@@ -70,6 +85,15 @@ export function deviceService(backend: BackendContext): BackendService {
         if (info.isDirectory()) {
           file = path.join(file, 'index.html');
           info = await stat(file);
+        }
+        if (file === path.join(root, 'index.html')) {
+          await servePage(res, method, file, backend);
+          return;
+        }
+        if (file === path.join(root, 'config.js') || file === path.join(root, 'config.example.js')) {
+          // Settings reach the page inside its own HTML only; a script file any site could include is not served.
+          sendJson(res, 404, { message: 'Not Found' });
+          return;
         }
         res.writeHead(200, {
           'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',

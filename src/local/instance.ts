@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { writeFileAtomicSync } from '../config/atomic-file.js';
 import { generateJwtSecret, deriveApiKeys, type ApiKeys } from './keys.js';
 import { readConfigToml, tableAt } from './config-toml.js';
+import { generateSeedPassword } from './seed-passwords.js';
 
 const ROOT_DATA_DIR = '/var/tmp/session-local';
 
@@ -23,6 +24,9 @@ export interface Secrets {
   jwt_secret: string;
   superuser_password: string;
   role_password: string;
+  /** Passwords of the seed's demo and operator users in this directory (seed-passwords.ts). */
+  demo_password: string;
+  operator_password: string;
 }
 
 export interface InstanceState {
@@ -41,6 +45,13 @@ export interface InstanceStatus {
   running: boolean;
   state: InstanceState | null;
   keys: ApiKeys | null;
+  /** The seed users' sign-ins in this directory, once the seed was loaded. */
+  seedLogins: SeedLogin[];
+}
+
+export interface SeedLogin {
+  email: string;
+  password: string;
 }
 
 /**
@@ -100,11 +111,24 @@ export function assertOwnDir(dir: string): Stats | null {
 export function loadOrCreateSecrets(dir: string): Secrets {
   const file = paths(dir).secrets;
   preparePrivateDir(dir);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Secrets;
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets> & Pick<Secrets, 'jwt_secret' | 'superuser_password' | 'role_password'>;
+    if (stored.demo_password && stored.operator_password) return stored as Secrets;
+    // A directory made before the seed users had their own passwords: add them.
+    const upgraded: Secrets = {
+      ...stored,
+      demo_password: stored.demo_password ?? generateSeedPassword(),
+      operator_password: stored.operator_password ?? generateSeedPassword(),
+    };
+    writeFileAtomicSync(file, `${JSON.stringify(upgraded, null, 2)}\n`);
+    return upgraded;
+  }
   const secrets: Secrets = {
     jwt_secret: generateJwtSecret(),
     superuser_password: randomBytes(18).toString('hex'),
     role_password: randomBytes(18).toString('hex'),
+    demo_password: generateSeedPassword(),
+    operator_password: generateSeedPassword(),
   };
   writeFileAtomicSync(file, `${JSON.stringify(secrets, null, 2)}\n`);
   return secrets;
@@ -164,7 +188,15 @@ export function instanceStatus(dir: string): InstanceStatus {
     running: pid !== null && state !== null && state.pid === pid,
     state: state && state.pid === pid ? state : null,
     keys: secrets ? deriveApiKeys(secrets.jwt_secret) : null,
+    seedLogins: secrets && existsSync(paths(dir).seeded) ? seedLogins(secrets) : [],
   };
+}
+
+function seedLogins(secrets: Partial<Secrets>): SeedLogin[] {
+  const logins: SeedLogin[] = [];
+  if (secrets.demo_password) logins.push({ email: 'demo@example.com', password: secrets.demo_password });
+  if (secrets.operator_password) logins.push({ email: 'operator@example.com', password: secrets.operator_password });
+  return logins;
 }
 
 export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -221,14 +253,14 @@ export function projectAuthSettings(projectRoot: string): {
 }
 
 /** Starts `node <launcher> local start --foreground ...` detached, its output appended to backend.log. */
-export function spawnDetached(launcher: string, dir: string, port: number): { pid: number; exited: Promise<number | null> } {
+export function spawnDetached(launcher: string, dir: string, port: number, extraArgs: string[] = []): { pid: number; exited: Promise<number | null> } {
   preparePrivateDir(dir);
   const log = openSync(paths(dir).log, 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [launcher, 'local', 'start', '--foreground', '--data-dir', dir, '--port', String(port)], {
+    const child = spawn(process.execPath, [launcher, 'local', 'start', '--foreground', '--data-dir', dir, '--port', String(port), ...extraArgs], {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...process.env, SESSION_NO_INPUT: '1', NO_COLOR: '1' },
+      env: { ...process.env, SESSION_NO_INPUT: '1', NO_COLOR: '1', SESSION_LOCAL_DETACHED: '1' },
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.unref();

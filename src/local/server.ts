@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { applyCors, rejectApiKey, resolveGatewayAuth } from './gateway.js';
+import { applyCors, OriginPolicy, rejectApiKey, rejectForeignHost, resolveGatewayAuth } from './gateway.js';
 import { sendJson } from './http.js';
 import { verifyJwt } from './jwt.js';
 import { deriveApiKeys } from './keys.js';
@@ -34,6 +34,12 @@ export interface BackendOptions {
   siteUrl?: string;
   /** Extra Deno.env values for edge functions (e.g. DEVICE_AUTH_INTERVAL). */
   functionEnv?: Record<string, string>;
+  /** Database transactions one caller may run at once (default 4 of the pool's 10; service_role unlimited). */
+  perCallerRequests?: number;
+  /** Bound on anon's and authenticated's statement_timeout per request, in ms (default 8000). */
+  statementTimeoutMs?: number;
+  /** Browser origins besides the backend's own that get a CORS grant (`local start --cors-origin`). */
+  corsOrigins?: string[];
   log?: (line: string) => void;
 }
 
@@ -66,12 +72,18 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   admin.on('error', () => undefined);
   let sql: CallerSql;
   try {
-    sql = await CallerSql.connect(options.databaseUrl, { authenticatorPassword: options.authenticatorPassword });
+    sql = await CallerSql.connect(options.databaseUrl, {
+      authenticatorPassword: options.authenticatorPassword,
+      perCaller: options.perCallerRequests,
+      statementTimeoutMs: options.statementTimeoutMs,
+    });
   } catch (err) {
     await admin.end();
     throw err;
   }
   let publicUrl = '';
+  let listeningPort = 0;
+  const origins = new OriginPolicy(host, () => listeningPort, options.corsOrigins ?? []);
   const log = options.log ?? (() => undefined);
   const context: BackendContext = {
     url: () => publicUrl,
@@ -112,7 +124,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', publicUrl || `http://${host}`);
     const pathname = url.pathname;
-    if (applyCors(req, res)) return;
+    if (rejectForeignHost(req, res, origins)) return;
+    if (applyCors(req, res, origins)) return;
     if (pathname === '/' || pathname === '/health') {
       sendJson(res, 200, { status: 'ok' });
       return;
@@ -138,6 +151,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     });
   });
   const address = server.address() as AddressInfo;
+  listeningPort = address.port;
   publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   log(`listening on ${publicUrl}`);
 

@@ -6,7 +6,7 @@ import type { ApiKeys } from './keys.js';
 import type { CallerSql, SqlCaller } from './sql.js';
 
 export interface AuthRateLimits {
-  /** Password sign-ins per 5 minutes per client address (Supabase: sign_in_sign_ups = 30). */
+  /** Password sign-ins and sign-ups per 5 minutes per account, and 10 times that per client address (Supabase: sign_in_sign_ups = 30). */
   signIn: number;
   /** Refresh-token grants per 5 minutes per client address (token_refresh = 150). */
   tokenRefresh: number;

@@ -19,6 +19,8 @@ export interface SqlRequestInfo {
   /** Lowercased header names, cookie excluded (see headersObject in http.ts). */
   headers: Record<string, string>;
   cookies?: Record<string, string>;
+  /** The client's address: anon callers share slots per address. */
+  client?: string;
 }
 
 export interface CallerTransactionOptions {
@@ -50,25 +52,110 @@ export class RoleNotAllowedError extends Error {
   }
 }
 
+/** What a caller over its share of the pool gets (PostgreSQL's too_many_connections, 503 in PostgREST's mapping). */
+export class CallerBusyError extends Error {
+  readonly code = '53300';
+  readonly severity = 'ERROR';
+  readonly detail = undefined;
+  readonly hint = 'wait for your earlier requests to finish';
+  constructor(limit: number) {
+    super(`too many requests at once for this caller (at most ${limit} run and ${limit * QUEUE_FACTOR} wait)`);
+  }
+}
+
+/** How many requests of one caller may wait for a slot, per slot. */
+const QUEUE_FACTOR = 16;
+
+/**
+ * Slots per caller: at most `limit` transactions of one caller run at once, the next ones wait in order, and
+ * beyond the queue they are refused, so one user's flood cannot hold every pooled connection.
+ */
+export class CallerSlots {
+  private readonly running = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  constructor(readonly limit: number) {}
+
+  async acquire(key: string): Promise<() => void> {
+    const active = this.running.get(key) ?? 0;
+    if (active < this.limit) {
+      this.running.set(key, active + 1);
+      return () => this.release(key);
+    }
+    const queue = this.waiting.get(key) ?? [];
+    if (queue.length >= this.limit * QUEUE_FACTOR) throw new CallerBusyError(this.limit);
+    await new Promise<void>((resolve) => {
+      queue.push(resolve);
+      this.waiting.set(key, queue);
+    });
+    return () => this.release(key);
+  }
+
+  private release(key: string): void {
+    const queue = this.waiting.get(key);
+    const next = queue?.shift();
+    if (queue && queue.length === 0) this.waiting.delete(key);
+    if (next) {
+      next(); // the slot passes straight to the next waiter
+      return;
+    }
+    const active = (this.running.get(key) ?? 1) - 1;
+    if (active <= 0) this.running.delete(key);
+    else this.running.set(key, active);
+  }
+}
+
+/** Who a request counts against: the token's subject, else its role (anon), per client address when known. */
+export function callerKey(caller: SqlCaller, client?: string): string {
+  const sub = typeof caller.claims.sub === 'string' && caller.claims.sub !== '' ? caller.claims.sub : null;
+  return sub ? `${caller.role}:${sub}` : `${caller.role}@${client ?? 'unknown'}`;
+}
+
+/** `8s`, `500ms`, `1min`, `250` (ms) → milliseconds; null when unparsable or 0 (no limit). */
+export function durationMs(value: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/.exec(value);
+  if (!m) return null;
+  const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'min' | 'h'];
+  const ms = Number(m[1]) * factor;
+  return ms > 0 ? ms : null;
+}
+
 /** Per-role settings PostgREST copies into each transaction (ALTER ROLE ... SET only applies at login). */
 const ROLE_SETTINGS_APPLIED = new Set(['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']);
+
+export interface CallerSqlOptions {
+  /** Pooled connections (default 10). */
+  max?: number;
+  authenticatorPassword: string;
+  /** Transactions one caller (user, or anon per address) may run at once; service_role is not limited (default 4). */
+  perCaller?: number;
+  /** Upper bound of anon's and authenticated's statement_timeout per request, in ms, below the role's own (default 8000). */
+  statementTimeoutMs?: number;
+}
+
+export const DEFAULT_PER_CALLER = 4;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 8_000;
 
 export class CallerSql {
   private readonly pool: pg.Pool;
   private roleSettings = new Map<string, Array<[string, string]>>();
+  private readonly slots: CallerSlots;
+  private readonly statementTimeoutMs: number;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, options: CallerSqlOptions) {
     this.pool = pool;
+    this.slots = new CallerSlots(options.perCaller ?? DEFAULT_PER_CALLER);
+    this.statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   }
 
   /** Connects as `authenticator` with its password (set with postgres.ts setRolePasswords). */
-  static async connect(superuserUrl: string, options: { max?: number; authenticatorPassword: string }): Promise<CallerSql> {
+  static async connect(superuserUrl: string, options: CallerSqlOptions): Promise<CallerSql> {
     const url = new URL(superuserUrl);
     url.username = 'authenticator';
     url.password = encodeURIComponent(options.authenticatorPassword);
     const pool = new pg.Pool({ connectionString: url.toString(), max: options.max ?? 10, idleTimeoutMillis: 10_000 });
     pool.on('error', () => undefined); // an idle client lost its connection; the next checkout reconnects
-    const sql = new CallerSql(pool);
+    const sql = new CallerSql(pool, options);
     try {
       await sql.loadRoleSettings();
     } catch (err) {
@@ -109,33 +196,46 @@ export class CallerSql {
     work: (client: SqlClient) => Promise<T>,
   ): Promise<T> {
     if (!API_ROLES.has(caller.role)) throw new RoleNotAllowedError(caller.role);
+    const release = caller.role === 'service_role' ? () => undefined : await this.slots.acquire(callerKey(caller, request.client));
     const begin = options.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write';
-    return withTransaction(
-      this.pool,
-      async (client) => {
-        const claims = { ...caller.claims, role: caller.role };
-        const schema = options.schema ?? 'public';
-        const settings: Array<[string, string]> = [
-          ['search_path', `${quoteIdent(schema)}, "public", "extensions"`],
-          ...(this.roleSettings.get(caller.role) ?? []),
-          ['role', caller.role],
-          ['request.jwt.claims', JSON.stringify(claims)],
-          ['request.method', request.method],
-          ['request.path', request.path],
-          ['request.headers', JSON.stringify(request.headers)],
-          ['request.cookies', JSON.stringify(request.cookies ?? {})],
-          ...Object.entries(options.settings ?? {}),
-        ];
-        const params: string[] = [];
-        const calls = settings.map(([name, value]) => {
-          params.push(name, value);
-          return `pg_catalog.set_config($${params.length - 1}, $${params.length}, true)`;
-        });
-        await client.query(`select ${calls.join(', ')}`, params);
-        return work(client);
-      },
-      begin,
-    );
+    try {
+      return await withTransaction(
+        this.pool,
+        async (client) => {
+          const claims = { ...caller.claims, role: caller.role };
+          const schema = options.schema ?? 'public';
+          const settings: Array<[string, string]> = [
+            ['search_path', `${quoteIdent(schema)}, "public", "extensions"`],
+            ...(this.roleSettings.get(caller.role) ?? []),
+            ...(caller.role === 'service_role' ? [] : ([['statement_timeout', `${this.timeoutFor(caller.role)}ms`]] as Array<[string, string]>)),
+            ['role', caller.role],
+            ['request.jwt.claims', JSON.stringify(claims)],
+            ['request.method', request.method],
+            ['request.path', request.path],
+            ['request.headers', JSON.stringify(request.headers)],
+            ['request.cookies', JSON.stringify(request.cookies ?? {})],
+            ...Object.entries(options.settings ?? {}),
+          ];
+          const params: string[] = [];
+          const calls = settings.map(([name, value]) => {
+            params.push(name, value);
+            return `pg_catalog.set_config($${params.length - 1}, $${params.length}, true)`;
+          });
+          await client.query(`select ${calls.join(', ')}`, params);
+          return work(client);
+        },
+        begin,
+      );
+    } finally {
+      release();
+    }
+  }
+
+  /** The role's statement_timeout (ALTER ROLE ... SET), capped by this backend's bound. */
+  private timeoutFor(role: string): number {
+    const own = (this.roleSettings.get(role) ?? []).find(([name]) => name === 'statement_timeout');
+    const ms = own ? durationMs(own[1]) : null;
+    return ms === null ? this.statementTimeoutMs : Math.min(ms, this.statementTimeoutMs);
   }
 
   async close(): Promise<void> {

@@ -178,7 +178,7 @@ describe('signed URLs', () => {
 
 describe('the device page', () => {
   it('may not be framed by another site', async () => {
-    for (const path of ['/device/', '/device/device.js', '/device/config.js']) {
+    for (const path of ['/device/', '/device/device.js']) {
       const res = await fetch(`${backend.url}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('x-frame-options'), path).toBe('DENY');

@@ -165,7 +165,8 @@ describe('videos', () => {
     expect(await outcome('other', insertVideo, [id, aliceModule.id, alice.id, `${alice.id}/${aliceSession.id}/${aliceModule.id}/${id}/x.mp4`])).toBe('42501');
   });
   it("re-parenting a video into another user's module is refused", async () => {
-    expect(await outcome('owner', 'update public.videos set module_id = $1 where id = $2', [bobModule.id, aliceVideo.id])).toBe('23514');
+    // The foreign key refuses it (check_video looks up only the row owner's modules, so it names nothing of bob's).
+    expect(await outcome('owner', 'update public.videos set module_id = $1 where id = $2', [bobModule.id, aliceVideo.id])).toBe('23503');
     const path = `${alice.id}/${bobSession.id}/${bobModule.id}/${aliceVideo.id}/welcome.mp4`;
     expect(await outcome('owner', 'update public.videos set module_id = $1, file_url = $2 where id = $3', [bobModule.id, path, aliceVideo.id])).toBe('23503');
   });

@@ -29,6 +29,12 @@ export interface TestBackendOptions {
   maxRows?: number;
   /** Extra Deno.env values for edge functions. */
   functionEnv?: Record<string, string>;
+  /** Database transactions one caller may run at once (default 4). */
+  perCallerRequests?: number;
+  /** Bound on a request's statement_timeout in ms (default 8000). */
+  statementTimeoutMs?: number;
+  /** Browser origins besides the backend's own that get a CORS grant. */
+  corsOrigins?: string[];
   /** Server log lines (default: dropped). */
   log?: (line: string) => void;
   /** Folder with supabase/config.toml, supabase/functions and web/device (default: this repository). */
@@ -110,6 +116,9 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
       rateLimits: options.rateLimits,
       maxRows: options.maxRows,
       functionEnv: options.functionEnv,
+      corsOrigins: options.corsOrigins,
+      perCallerRequests: options.perCallerRequests,
+      statementTimeoutMs: options.statementTimeoutMs,
       log: options.log,
     });
   } catch (err) {

@@ -43,6 +43,6 @@ describe('the data directory', () => {
   });
 
   it('a missing one has no status and no error', () => {
-    expect(instanceStatus(join(scratch, 'missing'))).toEqual({ running: false, state: null, keys: null });
+    expect(instanceStatus(join(scratch, 'missing'))).toEqual({ running: false, state: null, keys: null, seedLogins: [] });
   });
 });

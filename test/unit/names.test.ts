@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkKey, checkName, MAX_NAME_LENGTH, nameProblem } from '../../src/core/names.js';
+import { checkKey, checkName, findControlCharacter, MAX_NAME_LENGTH, nameProblem } from '../../src/core/names.js';
 import { CliError } from '../../src/core/errors.js';
 
 describe('checkName', () => {
@@ -52,3 +52,37 @@ function catchError(fn: () => unknown): CliError {
   }
   throw new Error('expected an error');
 }
+
+describe('control characters in names and keys', () => {
+  const cases: Array<[string, string, string, number]> = [
+    ['esc\u001b]0;title\u0007\u001b[2Jname', 'ESC', 'U+001B', 4],
+    ['a\u0007', 'BEL', 'U+0007', 2],
+    ['line\nbreak', 'LF', 'U+000A', 5],
+    ['tab\there', 'TAB', 'U+0009', 4],
+    ['del\u007f', 'DEL', 'U+007F', 4],
+    ['c1\u009bx', 'CSI', 'U+009B', 3],
+    ['nel\u0085', 'NEL', 'U+0085', 4],
+    ['🎬\u001b', 'ESC', 'U+001B', 2],
+  ];
+  it.each(cases)('refuses %j naming %s, %s at position %d (exit 2, one line)', (value, name, code, position) => {
+    const err = catchError(() => checkName(value, 'session'));
+    expect(err.exitCode).toBe(2);
+    expect(err.code).toBe('invalid_name');
+    expect(err.message).toBe(`the session name contains a control character (${name}, ${code}) at position ${position}`);
+    expect(findControlCharacter(value)).toEqual({ name, codePoint: code, position });
+  });
+
+  it('refuses a trailing newline instead of trimming it away', () => {
+    expect(() => checkName('Intro\n', 'module')).toThrow(/\(LF, U\+000A\) at position 6/);
+  });
+
+  it('keeps accents, emoji, right-to-left text and U+00A0', () => {
+    expect(checkName('Café — 学习 🎬 שלום\u00a0x', 'session')).toBe('Café — 学习 🎬 שלום\u00a0x');
+  });
+
+  it('refuses keys with control characters', () => {
+    const err = catchError(() => checkKey('intro\u001b'));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe('the key contains a control character (ESC, U+001B) at position 6');
+  });
+});

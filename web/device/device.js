@@ -4,11 +4,33 @@
 (function () {
   'use strict';
 
-  var config = window.SESSION_DEVICE_CONFIG || {};
+  var config = readConfig();
   var projectUrl = String(config.supabaseUrl || '').replace(/\/+$/, '');
   var anonKey = String(config.anonKey || '');
   var STORAGE_KEY = 'session-device-auth';
   var state = { session: null, code: null };
+
+  // The local backend inlines the settings as a JSON block in the page; a static host uses config.js.
+  function readConfig() {
+    var block = document.getElementById('session-device-config');
+    if (block) {
+      try {
+        return JSON.parse(block.textContent || '{}');
+      } catch (e) {
+        return {};
+      }
+    }
+    return window.SESSION_DEVICE_CONFIG || {};
+  }
+
+  // Any client with the anon key names itself: characters that are invisible or reorder text (bidi
+  // overrides and isolates, zero-width, controls) are shown as <U+XXXX>, so a name cannot pose as another.
+  var HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]/g;
+  function visibleText(text) {
+    return String(text == null ? '' : text).replace(HIDDEN, function (ch) {
+      return '<U+' + ('000' + ch.charCodeAt(0).toString(16).toUpperCase()).slice(-4) + '>';
+    });
+  }
 
   function $(id) {
     return document.getElementById(id);
@@ -214,7 +236,7 @@
         }
         state.code = found.user_code;
         $('confirm-code').textContent = found.user_code;
-        $('confirm-client').textContent = found.client_name;
+        $('confirm-client').textContent = visibleText(found.client_name);
         $('confirm-created').textContent = new Date(found.created_at).toLocaleString();
         $('confirm-expires').textContent = new Date(found.expires_at).toLocaleString();
         $('confirm-email').textContent = state.session.email || 'you';
@@ -280,7 +302,7 @@
       return;
     }
     if (!projectUrl || !anonKey) {
-      setStatus('This page is not configured: config.js must set the project URL and anon key.', 'error');
+      setStatus('This page is not configured: config.js (or the inline settings) must give the project URL and anon key.', 'error');
       return;
     }
     $('signin-form').addEventListener('submit', signIn);

@@ -18,7 +18,12 @@ export function registerLocalCommands(program: Command): void {
     .option('-p, --port <port>', 'API port on 127.0.0.1 (PostgreSQL uses the next one when free)', '54321')
     .option('-d, --data-dir <dir>', DATA_DIR_HELP)
     .option('--foreground', 'run in this terminal until Ctrl-C instead of detaching')
-    .addHelpText('after', examples(['session local start', 'session local start --port 55321 --data-dir ./.local-backend', 'session local start --foreground']))
+    .option(
+      '--cors-origin <origin>',
+      'also let this browser origin (scheme://host[:port]) call the API; repeatable. By default only the backend\'s own origin may',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .addHelpText('after', examples(['session local start', 'session local start --port 55321 --data-dir ./.local-backend', 'session local start --foreground', 'session local start --cors-origin http://localhost:5173']))
     .action(action(async (ctx, opts: StartOptions) => (await import('./start.js')).run(opts, ctx)));
 
   local
@@ -29,7 +34,7 @@ export function registerLocalCommands(program: Command): void {
 
   local
     .command('status')
-    .description('Show the local backend URL, API keys and database URL (like `supabase status`)')
+    .description('Show the local backend URL, API keys, database URL and the seed users\' logins (like `supabase status`)')
     .option('-d, --data-dir <dir>', DATA_DIR_HELP)
     .addHelpText('after', examples(['session local status', 'session local status --json | jq -r .anon_key']))
     .action(action(async (ctx, opts: DataDirOption) => (await import('./status.js')).run(opts, ctx)));

@@ -3,7 +3,7 @@ import type { IO } from '../../ui/io.js';
 import { record, type View } from '../../ui/printer.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import type { ApiKeys } from '../../local/keys.js';
-import type { InstanceState } from '../../local/instance.js';
+import type { InstanceState, SeedLogin } from '../../local/instance.js';
 
 export interface DataDirOption {
   dataDir?: string | undefined;
@@ -26,7 +26,12 @@ export function parsePort(value: string | undefined, fallback: number): number {
 }
 
 /** What `start` and `status` print, like `supabase status`. */
-export function statusView(state: InstanceState, keys: ApiKeys): View {
+export function statusView(state: InstanceState, keys: ApiKeys, seedLogins: SeedLogin[] = []): View {
+  const demo = seedLogins.find((l) => l.email.startsWith('demo@'));
+  const operator = seedLogins.find((l) => l.email.startsWith('operator@'));
+  const loginRows: Array<[string, string]> = [];
+  if (demo) loginRows.push(['demo login', `${demo.email} / ${demo.password}`]);
+  if (operator) loginRows.push(['operator login', `${operator.email} / ${operator.password}`]);
   return record(
     [
       ['API URL', state.api_url],
@@ -35,6 +40,7 @@ export function statusView(state: InstanceState, keys: ApiKeys): View {
       ['service_role key', keys.serviceRoleKey],
       ['publishable key', keys.publishableKey],
       ['secret key', keys.secretKey],
+      ...loginRows,
       ['data dir', state.data_dir],
       ['pid', state.pid],
     ],
@@ -45,6 +51,8 @@ export function statusView(state: InstanceState, keys: ApiKeys): View {
       publishable_key: keys.publishableKey,
       secret_key: keys.secretKey,
       db_url: state.db_url,
+      ...(demo ? { demo_email: demo.email, demo_password: demo.password } : {}),
+      ...(operator ? { operator_email: operator.email, operator_password: operator.password } : {}),
       data_dir: state.data_dir,
       pid: state.pid,
       started_at: state.started_at,

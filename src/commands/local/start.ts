@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Context } from '../../core/context.js';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { none, type View } from '../../ui/printer.js';
 import { visibleControls } from '../../ui/visible.js';
 import { dataDirOf, parsePort, statusView, type DataDirOption } from './shared.js';
@@ -8,6 +8,7 @@ import { dataDirOf, parsePort, statusView, type DataDirOption } from './shared.j
 export interface StartOptions extends DataDirOption {
   port?: string | undefined;
   foreground?: boolean | undefined;
+  corsOrigin?: string[] | undefined;
 }
 
 /** How long a detached start may take (first start initialises PostgreSQL and applies everything). */
@@ -17,13 +18,14 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   const dir = await dataDirOf(ctx.io, opts);
   const port = parsePort(opts.port, 54321);
   const reset = opts.dataDir?.trim() ? `session local reset --data-dir ${dir}` : 'session local reset';
+  const corsOrigins = await parseCorsOrigins(opts.corsOrigin);
   const instance = await import('../../local/instance.js');
   const status = instance.instanceStatus(dir);
   if (status.running && status.state && status.keys) {
     ctx.io.info(`The local backend is already running at ${status.state.api_url} (data directory ${dir}).`);
-    return statusView(status.state, status.keys);
+    return statusView(status.state, status.keys, status.seedLogins);
   }
-  if (opts.foreground) return runForeground(ctx, dir, port, reset);
+  if (opts.foreground) return runForeground(ctx, dir, port, reset, corsOrigins);
 
   const starting = instance.backendPid(dir);
   if (starting !== null) {
@@ -31,7 +33,8 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   } else {
     const { packageRoot } = await import('../../local/postgres.js');
     ctx.io.info(`Starting the local backend (data directory ${dir}, log ${instance.paths(dir).log})…`);
-    const child = instance.spawnDetached(path.join(packageRoot(), 'bin', 'session.js'), dir, port);
+    const extra = corsOrigins.flatMap((origin) => ['--cors-origin', origin]);
+    const child = instance.spawnDetached(path.join(packageRoot(), 'bin', 'session.js'), dir, port, extra);
     let exitCode: number | null | undefined;
     void child.exited.then((code) => {
       exitCode = code;
@@ -48,7 +51,22 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   }
   ctx.io.success(`Local backend running at ${ready.state.api_url}`);
   warnMigrationDrift(ctx, ready.state.migration_drift, reset);
-  return statusView(ready.state, ready.keys);
+  return statusView(ready.state, ready.keys, ready.seedLogins);
+}
+
+/** `--cors-origin` values as origins (`https://app.example.com`); anything else is exit 2. */
+async function parseCorsOrigins(values: string[] | undefined): Promise<string[]> {
+  const { normaliseOrigin } = await import('../../local/gateway.js');
+  return (values ?? []).map((value) => {
+    if (value.trim() === '*') {
+      throw usageError('--cors-origin "*" would let every web page call the local backend', 'name each origin, e.g. --cors-origin http://localhost:5173', 'invalid_origin');
+    }
+    try {
+      return normaliseOrigin(value);
+    } catch (err) {
+      throw usageError(`--cors-origin: ${(err as Error).message}`, 'use --cors-origin http://localhost:5173', 'invalid_origin');
+    }
+  });
 }
 
 async function waitUntilServing(
@@ -79,7 +97,7 @@ async function waitUntilServing(
   });
 }
 
-async function runForeground(ctx: Context, dir: string, port: number, reset: string): Promise<View> {
+async function runForeground(ctx: Context, dir: string, port: number, reset: string, corsOrigins: string[]): Promise<View> {
   const { runLocalBackend, LocalStartError } = await import('../../local/boot.js');
   const stamp = () => new Date().toISOString();
   let backend;
@@ -87,6 +105,7 @@ async function runForeground(ctx: Context, dir: string, port: number, reset: str
     backend = await runLocalBackend({
       dataDir: dir,
       port,
+      corsOrigins,
       log: (line) => ctx.io.info(`${stamp()} ${line}`),
       serverLog: (line) => ctx.io.stderr.write(`${stamp()} ${visibleControls(line)}\n`),
     });
@@ -97,7 +116,11 @@ async function runForeground(ctx: Context, dir: string, port: number, reset: str
   const { render } = await import('../../ui/printer.js');
   ctx.io.success(`Local backend running at ${backend.state.api_url} (Ctrl-C stops it)`);
   warnMigrationDrift(ctx, backend.state.migration_drift, reset);
-  await render(ctx.io, statusView(backend.state, backend.keys));
+  // Detached, stdout is backend.log: keys, passwords and the DB URL stay out of it (`local status` prints them).
+  if (ctx.io.env.SESSION_LOCAL_DETACHED !== '1') {
+    const { instanceStatus } = await import('../../local/instance.js');
+    await render(ctx.io, statusView(backend.state, backend.keys, instanceStatus(dir).seedLogins));
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);

@@ -8,5 +8,5 @@ export async function run(opts: DataDirOption, ctx: Context): Promise<View> {
   const status = instanceStatus(dir);
   if (!status.running || !status.state || !status.keys) throw notRunning(dir);
   if (!(await healthy(status.state.api_url))) ctx.io.warn(`the backend (pid ${status.state.pid}) does not answer at ${status.state.api_url}`);
-  return statusView(status.state, status.keys);
+  return statusView(status.state, status.keys, status.seedLogins);
 }

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
+import { controlCharacterProblem } from '../names.js';
 import { formatBytes } from '../../ui/format.js';
 import { readVideoMetadata, unplayable, type VideoMetadata } from '../media.js';
 
@@ -102,6 +103,9 @@ export function allowedSpelling(mime: string, allowed: string[] | null): string 
 export async function checkFile(file: string, limits: UploadLimits): Promise<FileCheck> {
   const refuse = (reason: string): FileCheck => ({ ok: false, file, reason: `${file}: ${reason}` });
   const absPath = resolve(file);
+  // The file name is stored and shown to others: the database refuses control characters in it too.
+  const control = controlCharacterProblem(basename(absPath));
+  if (control) return refuse(`the file name ${control}; rename the file`);
   let info;
   try {
     info = await stat(absPath);

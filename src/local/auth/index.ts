@@ -6,7 +6,7 @@ import type { JwtClaims } from '../jwt.js';
 import type { BackendContext, BackendService, ServiceRequest } from '../service-contract.js';
 import { AuthError, OAuthError, badRequest, sendAuthError, validationFailed, versionHeaders } from './errors.js';
 import { issueLinkToken, redeemLinkToken, tokenHash, type LinkType } from './links.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter, SignInLimiter } from './rate-limit.js';
 import { createSession, logout, refreshTokenGrant, type ClientInfo, type TokenSettings } from './sessions.js';
 import {
   checkPasswordStrength,
@@ -36,7 +36,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
   const db = backend.admin;
   const crypto = await pgcryptoSchema(db);
   const limits = {
-    signIn: new RateLimiter(backend.settings.rateLimits.signIn),
+    signIn: new SignInLimiter(backend.settings.rateLimits.signIn),
     tokenRefresh: new RateLimiter(backend.settings.rateLimits.tokenRefresh),
     verify: new RateLimiter(backend.settings.rateLimits.verify),
   };
@@ -83,10 +83,10 @@ export async function authService(backend: BackendContext): Promise<BackendServi
   }
 
   async function passwordGrant(request: AuthRequest): Promise<void> {
-    limits.signIn.take(clientAddress(request.req));
     const body = await readParams(request.req);
     const email = typeof body.email === 'string' ? body.email : '';
     const phone = typeof body.phone === 'string' ? body.phone : '';
+    limits.signIn.take(email ? `email:${email.trim().toLowerCase()}` : `phone:${phone.trim()}`, clientAddress(request.req));
     const password = typeof body.password === 'string' ? body.password : '';
     if (email && phone) throw validationFailed('Only an email address or phone number should be provided on login.');
     if (!email && !phone) throw validationFailed('missing email or phone');
@@ -119,9 +119,9 @@ export async function authService(backend: BackendContext): Promise<BackendServi
   }
 
   async function signup(request: AuthRequest): Promise<void> {
-    limits.signIn.take(clientAddress(request.req));
     const body = await readParams(request.req);
     const email = normaliseEmail(body.email);
+    limits.signIn.take(`email:${email}`, clientAddress(request.req));
     const password = typeof body.password === 'string' ? body.password : '';
     if (!password) throw validationFailed('Signup requires a valid password');
     checkPasswordStrength(password, backend.settings.minimumPasswordLength);

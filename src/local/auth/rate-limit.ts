@@ -1,5 +1,5 @@
-// Per-address request limits over a sliding 5-minute window, as GoTrue applies them to sign-ins,
-// refreshes and verifications.
+// Request limits over a sliding 5-minute window, as GoTrue applies them to sign-ins, refreshes and
+// verifications: per client address, and for sign-ins per account as well.
 import { AuthError } from './errors.js';
 
 const WINDOW_MS = 5 * 60 * 1000;
@@ -19,5 +19,28 @@ export class RateLimiter {
     }
     recent.push(now);
     this.hits.set(key, recent);
+  }
+}
+
+/** How many times the per-account limit one client address may use up over all accounts. */
+export const CLIENT_FACTOR = 10;
+
+/**
+ * Password sign-ins and sign-ups: `limit` per account (so bad attempts on one address lock out that
+ * account only, not everyone on 127.0.0.1) and CLIENT_FACTOR times that per client address (so one
+ * client cannot try a password on every account). Both are counted on every attempt.
+ */
+export class SignInLimiter {
+  private readonly perAccount: RateLimiter;
+  private readonly perClient: RateLimiter;
+
+  constructor(limit: number) {
+    this.perAccount = new RateLimiter(limit);
+    this.perClient = new RateLimiter(limit * CLIENT_FACTOR);
+  }
+
+  take(account: string, client: string, now = Date.now()): void {
+    this.perClient.take(client, now);
+    this.perAccount.take(account, now);
   }
 }

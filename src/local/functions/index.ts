@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { sendJson } from '../http.js';
+import { clientAddress, sendJson } from '../http.js';
 import type { BackendContext, BackendService, ServiceRequest } from '../service-contract.js';
 import { functionConfig } from './config.js';
 import { FunctionLoader } from './loader.js';
@@ -52,6 +52,9 @@ export function functionsService(backend: BackendContext): BackendService {
       if (value === undefined) continue;
       for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
     }
+    // The gateway reports the caller's address, as Supabase's does; what the client sent is not kept.
+    for (const name of ['x-forwarded-for', 'x-real-ip', 'cf-connecting-ip']) headers.delete(name);
+    headers.set('x-forwarded-for', clientAddress(req));
     const hasBody = method !== 'GET' && method !== 'HEAD';
     const request = new Request(`${backend.url()}/${name}${rest}${url.search}`, {
       method,

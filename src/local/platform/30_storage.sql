@@ -133,6 +133,9 @@ create trigger protect_objects_delete before delete on storage.objects
 reset role;
 
 grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
+-- RLS does not cover TRUNCATE: a signed-in user could otherwise empty storage.objects for everyone.
+-- (Applied on every start, so data directories made before keep no TRUNCATE either.)
+revoke truncate on storage.buckets, storage.objects from anon, authenticated;
 grant all on storage.buckets, storage.objects to postgres with grant option;
 grant all on storage.buckets, storage.objects to dashboard_user;
 grant execute on all functions in schema storage to postgres, anon, authenticated, service_role;

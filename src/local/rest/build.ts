@@ -77,6 +77,24 @@ function filterSql(f: Filter, alias: string, params: Params): string {
   return f.negate ? `not ${joined}` : joined;
 }
 
+/**
+ * Filters and order may name only columns the catalog lists for `relation` (PostgreSQL's 42703 otherwise),
+ * so no client text but a known, quoted name reaches the SQL. A relation the catalog does not describe
+ * (a function's scalar result) is left to quoting alone.
+ */
+export function assertKnownColumns(relation: Relation | null, filters: Filter[], order: OrderTerm[] | null): void {
+  if (!relation) return;
+  const check = (column: string) => {
+    if (!relation.columns.some((c) => c.name === column)) throw restErrors.undefinedColumn(relation.name, column);
+  };
+  const visit = (filter: Filter): void => {
+    if (filter.kind === 'condition') check(filter.column);
+    else filter.children.forEach(visit);
+  };
+  filters.forEach(visit);
+  for (const term of order ?? []) check(term.column);
+}
+
 export function whereSql(filters: Filter[], alias: string, params: Params): string[] {
   return filters.map((f) => filterSql(f, alias, params));
 }
@@ -139,6 +157,8 @@ export async function projection(
           aggregate = true;
           break;
         }
+        // Only names the catalog knows reach the SQL (quoted as well); unknown ones are PostgreSQL's 42703.
+        if (relation && !relation.columns.some((c) => c.name === item.name)) throw restErrors.undefinedColumn(relation.name, item.name);
         const field = fieldSql(alias, item.name, item.jsonPath);
         const expr = item.cast ? `${field}::${item.cast}` : field;
         const name = item.alias ?? (item.jsonPath.length > 0 ? item.jsonPath[item.jsonPath.length - 1]!.key : item.name);
@@ -190,6 +210,7 @@ async function embedSql(
   const childPath = path ? `${path}.${name}` : name;
   // Modifiers (`children.order=...`) address an embed by the name it has in the response (its alias, if any).
   const modifiers = ctx.embedded.get(childPath);
+  assertKnownColumns(target, modifiers?.filters ?? [], modifiers?.order ?? null);
 
   const joinFor = (childAlias: string) =>
     key.fromColumns.map((fromCol, i) => {

@@ -99,6 +99,7 @@ export const restErrors = {
       null,
       suggestion ? `Perhaps you meant the table '${schema}.${suggestion}'` : null,
     ),
+  undefinedColumn: (table: string, column: string) => new RestError(400, '42703', `column ${table}.${column} does not exist`),
   columnNotFound: (column: string, table: string) =>
     new RestError(400, 'PGRST204', `Could not find the '${column}' column of '${table}' in the schema cache`),
   noRelationship: (parent: string, child: string, schema: string) =>

@@ -1,12 +1,12 @@
 // /rest/v1: the subset of PostgREST that postgrest-js and this project use — RPC calls and table reads
 // and writes — run in one transaction as the caller (sql.ts), answered with PostgREST's shapes and codes.
 import type { ServerResponse } from 'node:http';
-import { BodyTooLargeError, cookiesObject, headersObject, headerValue, readBody, sendEmpty, sendJson } from '../http.js';
+import { BodyTooLargeError, clientAddress, cookiesObject, headersObject, headerValue, readBody, sendEmpty, sendJson } from '../http.js';
 import { POSTGREST_CLOCK_SKEW_SECONDS, verifyJwt } from '../jwt.js';
 import { sqlCallerFrom, type BackendContext, type BackendService, type ServiceRequest } from '../service-contract.js';
 import type { SqlCaller, SqlClient, SqlRequestInfo } from '../sql.js';
 import { quoteIdent } from '../sql.js';
-import { Params, orderSql, pagingSql, projection, qualified, whereSql, type BuildContext } from './build.js';
+import { assertKnownColumns, Params, orderSql, pagingSql, projection, qualified, whereSql, type BuildContext } from './build.js';
 import { Catalog, type Relation, type Routine } from './catalog.js';
 import { RestError, isPgError, restErrorFromPg, restErrors, sendRestError } from './errors.js';
 import {
@@ -66,7 +66,7 @@ export function restService(backend: BackendContext): BackendService {
       schema,
       prefer: parsePrefer(headerValue(req.headers, 'prefer')),
       wantsObject: accept.split(',').some((t) => t.trim().toLowerCase().startsWith(OBJECT_MEDIA_TYPE)),
-      info: { method, path, headers: headersObject(req.headers), cookies: cookiesObject(req.headers) },
+      info: { method, path, headers: headersObject(req.headers), cookies: cookiesObject(req.headers), client: clientAddress(req) },
     };
 
     const segments = path.split('/').filter((s) => s !== '');
@@ -95,6 +95,7 @@ export function restService(backend: BackendContext): BackendService {
       const catalog = new Catalog(client);
       const relation = await catalog.relation(request.schema, name);
       if (!relation) throw restErrors.tableNotFound(request.schema, name, await catalog.similarRelation(request.schema, name));
+      assertKnownColumns(relation, query.filters, query.order);
       const ctx = buildContext(catalog, request.schema, query);
       let result: QueryResult;
       if (readOnly) result = await readRows(client, ctx, `${qualified(relation)} t0`, relation, items, query, request.prefer.count !== null);
@@ -326,6 +327,7 @@ export function restService(backend: BackendContext): BackendService {
       }
       // Composite results take select, filters and order like a table.
       const relation = fn.returnRelationOid !== null ? await catalog.relationByOid(fn.returnRelationOid) : null;
+      assertKnownColumns(relation, query.filters, query.order);
       const ctx = buildContext(catalog, request.schema, query);
       const source = `${call} t0`;
       const proj = await projection(ctx, relation, 't0', items, params);

@@ -89,6 +89,41 @@ function parseField(raw: string): { name: string; jsonPath: JsonPathStep[] } {
   return { name, jsonPath };
 }
 
+/**
+ * The only casts a select may ask for, each mapped to the SQL the server writes: the client's text never
+ * reaches the SQL (PostgREST takes any type name; a fixed list is all this project's clients need).
+ */
+export const CASTS: Readonly<Record<string, string>> = {
+  text: 'pg_catalog.text',
+  varchar: 'pg_catalog.varchar',
+  int: 'pg_catalog.int4',
+  int2: 'pg_catalog.int2',
+  int4: 'pg_catalog.int4',
+  int8: 'pg_catalog.int8',
+  smallint: 'pg_catalog.int2',
+  integer: 'pg_catalog.int4',
+  bigint: 'pg_catalog.int8',
+  numeric: 'pg_catalog.numeric',
+  real: 'pg_catalog.float4',
+  float4: 'pg_catalog.float4',
+  float8: 'pg_catalog.float8',
+  bool: 'pg_catalog.bool',
+  boolean: 'pg_catalog.bool',
+  json: 'pg_catalog.json',
+  jsonb: 'pg_catalog.jsonb',
+  uuid: 'pg_catalog.uuid',
+  date: 'pg_catalog.date',
+  timestamp: 'pg_catalog.timestamp',
+  timestamptz: 'pg_catalog.timestamptz',
+  'text[]': 'pg_catalog.text[]',
+  'uuid[]': 'pg_catalog.uuid[]',
+};
+
+/** The SQL for a cast the client named, or null when it is not in the fixed list. */
+export function castType(given: string): string | null {
+  return Object.prototype.hasOwnProperty.call(CASTS, given.toLowerCase()) ? CASTS[given.toLowerCase()]! : null;
+}
+
 export function parseSelect(input: string | null): SelectItem[] {
   if (input === null || input.trim() === '') return [{ kind: 'star' }];
   return splitTopLevel(input.replace(/\s+(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '')).map(parseSelectItem);
@@ -122,9 +157,12 @@ function parseSelectItem(raw: string): SelectItem {
   let cast: string | null = null;
   const castAt = rest.indexOf('::');
   if (castAt >= 0) {
-    cast = rest.slice(castAt + 2);
+    const given = rest.slice(castAt + 2);
     rest = rest.slice(0, castAt);
-    if (!/^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?$/.test(cast)) throw restErrors.parse(`failed to parse select parameter (${raw})`, `unexpected cast "${cast}"`);
+    cast = castType(given);
+    if (cast === null) {
+      throw restErrors.parse(`failed to parse select parameter (${raw})`, `unexpected cast "${given}"; casts allowed: ${Object.keys(CASTS).join(', ')}`);
+    }
   }
   const { name, jsonPath } = parseField(rest);
   return { kind: 'column', name, alias, cast, jsonPath };

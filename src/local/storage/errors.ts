@@ -75,6 +75,10 @@ export function fromDatabaseError(err: unknown): StorageError {
       return storageErrors.bucketNotFound();
     case '55P03':
       return storageErrors.lockedResource();
+    case '53300':
+      return new StorageError(429, 'SlowDown', pgErr.message ?? 'too many requests at once');
+    case '57014':
+      return new StorageError(504, 'DatabaseTimeout', 'the request took longer than the statement timeout');
     default:
       return storageErrors.internal();
   }

@@ -12,7 +12,7 @@
 // Not served: multipart (FormData) uploads, signed upload URLs, move/copy, bucket writes, image transforms.
 import { join } from 'node:path';
 import type { BackendService, ServiceFactory, ServiceRequest } from '../service-contract.js';
-import { headersObject } from '../http.js';
+import { clientAddress, headersObject } from '../http.js';
 import { callerFromGateway, type StorageCaller } from './caller.js';
 import { StorageDatabase } from './database.js';
 import { sendStorageError, StorageError, storageErrors } from './errors.js';
@@ -76,7 +76,7 @@ class StorageRouter {
       req,
       res,
       url: request.url,
-      sqlRequest: { method, path, headers: headersObject(req.headers) },
+      sqlRequest: { method, path, headers: headersObject(req.headers), client: clientAddress(req) },
     };
     try {
       await this.route(objectRequest, method, decodePath(path), request);

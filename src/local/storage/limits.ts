@@ -39,21 +39,71 @@ export function maxFileSize(bucket: Pick<BucketLimits, 'file_size_limit'>): numb
   return Math.min(limit, GLOBAL_FILE_SIZE_LIMIT);
 }
 
+const TOKEN = "[A-Za-z0-9!#$%&'*+.^_`|~-]+";
+/** RFC 9110 media type: `type/subtype` then `; name=value` parameters (token or quoted-string values). */
+const MEDIA_TYPE = new RegExp(`^(${TOKEN})/(${TOKEN})((?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"[^"\\\\\\r\\n]*"))*)[ \\t]*$`);
+
+export interface MediaType {
+  /** `type/subtype`, lowercased. */
+  essence: string;
+  type: string;
+  subtype: string;
+}
+
+/** The declared type as a media type, or null when it is not exactly one `type/subtype` with parameters. */
+export function parseMediaType(value: string): MediaType | null {
+  const m = MEDIA_TYPE.exec(value.trim());
+  if (!m) return null;
+  const type = m[1]!.toLowerCase();
+  const subtype = m[2]!.toLowerCase();
+  return { essence: `${type}/${subtype}`, type, subtype };
+}
+
 /**
- * Storage splits the declared type on '/' and compares type and subtype with each allowed entry (`video/*`
- * matches any subtype). Parameters stay part of the subtype, so `text/plain;charset=UTF-8` matches `text/*`
- * but not `text/plain`. An empty or missing list allows everything.
+ * The declared type must be exactly one `type/subtype` (parameters such as `; codecs=...` may follow) and
+ * that pair must be in the bucket's list (`video/*` allows any subtype). Anything else, `video/mp4/x,text/html`
+ * included, is refused. An empty or missing list allows every well-formed type.
  */
 export function assertMimeTypeAllowed(mimeType: string, allowed: string[] | null): void {
+  const media = parseMediaType(mimeType);
+  if (!media) throw storageErrors.invalidMimeType(mimeType);
   if (allowed === null || allowed.length === 0) return;
-  const requested = mimeType.split('/');
-  if (requested.length < 2) throw storageErrors.invalidMimeType(mimeType);
-  const [type, subtype] = requested;
   for (const entry of allowed) {
-    const [allowedType, allowedSubtype] = entry.split('/');
-    if (allowedType === type && (allowedSubtype === '*' || allowedSubtype === subtype)) return;
+    const [allowedType, allowedSubtype] = entry.trim().toLowerCase().split('/');
+    if (allowedType === media.type && (allowedSubtype === '*' || allowedSubtype === media.subtype)) return;
   }
   throw storageErrors.invalidMimeType(mimeType);
+}
+
+/** Types a browser may show in place (a player); every other object is served as an attachment. */
+export const INLINE_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  'video/mp4',
+  'video/quicktime',
+  'video/webm',
+  'video/x-matroska',
+  'video/x-m4v',
+  'video/x-msvideo',
+  'video/ogg',
+  'video/mpeg',
+]);
+
+/**
+ * The headers that decide how a browser treats a served object: the stored type when it is a well-formed
+ * media type (else application/octet-stream), never sniffed, and an attachment unless it is one of the exact
+ * video types (older rows may hold a type stored before the exact check).
+ */
+export function servedTypeHeaders(storedType: string | null | undefined, filename: string, forceDownload: boolean): Record<string, string> {
+  const media = storedType ? parseMediaType(storedType) : null;
+  const contentType = media ? storedType!.trim() : 'application/octet-stream';
+  const inline = !forceDownload && media !== null && INLINE_MEDIA_TYPES.has(media.essence);
+  const encoded = encodeURIComponent(filename);
+  return {
+    'Content-Type': contentType,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename=${encoded}; filename*=UTF-8''${encoded}`,
+    'Content-Security-Policy': "default-src 'none'; media-src 'self'; sandbox",
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  };
 }
 
 /** `cacheControl` as Storage stores it: digits become max-age, anything else is kept (standard) or no-cache (TUS). */

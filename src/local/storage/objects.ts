@@ -10,7 +10,7 @@ import type { StorageCaller } from './caller.js';
 import type { ListOptions, ObjectMetadata, ObjectRow, StorageDatabase } from './database.js';
 import { storageErrors, StorageError } from './errors.js';
 import type { ObjectFileStore } from './file-store.js';
-import { assertMimeTypeAllowed, assertValidKey, maxFileSize } from './limits.js';
+import { assertMimeTypeAllowed, assertValidKey, maxFileSize, servedTypeHeaders } from './limits.js';
 import { signObjectUrl, verifyObjectToken } from './signing.js';
 
 export interface ObjectRequest {
@@ -230,18 +230,15 @@ export class ObjectRoutes {
     const size = await this.files.size(row.bucket_id, row.name, row.version);
     if (size === null) throw storageErrors.objectNotFound();
     const metadata = row.metadata;
+    const download = url.searchParams.get('download');
+    const filename = download || row.name.split('/').pop() || 'download';
     const headers: Record<string, string | number> = {
-      'Content-Type': metadata?.mimetype ?? 'application/octet-stream',
+      ...servedTypeHeaders(metadata?.mimetype, filename, download !== null),
       'Cache-Control': metadata?.cacheControl ?? 'no-cache',
       ETag: metadata?.eTag ?? '',
       'Last-Modified': new Date(metadata?.lastModified ?? row.updated_at).toUTCString(),
       'Accept-Ranges': 'bytes',
     };
-    const download = url.searchParams.get('download');
-    if (download !== null) {
-      const filename = download || row.name.split('/').pop() || 'download';
-      headers['Content-Disposition'] = `attachment; filename=${encodeURIComponent(filename)}; filename*=UTF-8''${encodeURIComponent(filename)}`;
-    }
     const range = parseRange(headerValue(req.headers, 'range'), size);
     if (range === 'unsatisfiable') {
       res.writeHead(416, { 'Content-Range': `bytes */${size}` });

@@ -27,6 +27,10 @@ interface Settings {
   verificationUri: string;
   /** Lookups plus decisions per user per 10 minutes (DEVICE_AUTH_RATE_LIMIT, default 30). */
   attemptsPerWindow: number;
+  /** Logins started per client per 10 minutes (DEVICE_AUTH_START_LIMIT, default 20). */
+  startsPerClient: number;
+  /** Logins started by everyone per 10 minutes (DEVICE_AUTH_START_LIMIT_TOTAL, default 300). */
+  startsTotal: number;
 }
 
 const RATE_WINDOW_SECONDS = 600;
@@ -38,6 +42,8 @@ function settings(): Settings {
     interval: numberEnv('DEVICE_AUTH_INTERVAL', 5, 1, 60),
     verificationUri: site,
     attemptsPerWindow: numberEnv('DEVICE_AUTH_RATE_LIMIT', 30, 1, 10_000),
+    startsPerClient: numberEnv('DEVICE_AUTH_START_LIMIT', 20, 1, 10_000),
+    startsTotal: numberEnv('DEVICE_AUTH_START_LIMIT_TOTAL', 300, 1, 1_000_000),
   };
 }
 
@@ -76,9 +82,20 @@ async function startLogin(req: Request): Promise<Response> {
   const requested = Number(params.expires_in);
   const expiresIn = Number.isInteger(requested) && requested > 0 ? Math.min(requested, config.expiresIn) : config.expiresIn;
 
+  const admin = adminClient();
+  // Anyone with the anon key may start a login: limit how fast, per client and overall.
+  const { data: noted, error: limitError } = await admin.rpc('device_auth_note_start', {
+    p_client: clientOf(req),
+    p_limit: config.startsPerClient,
+    p_total_limit: config.startsTotal,
+    p_window_seconds: RATE_WINDOW_SECONDS,
+  });
+  if (limitError) throw new Error(`device_auth_note_start: ${limitError.message}`);
+  const refused = rateLimited(noted, 'too many logins started');
+  if (refused) return refused;
+
   const deviceCode = newDeviceCode();
   const deviceCodeHash = await hashDeviceCode(deviceCode);
-  const admin = adminClient();
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const userCode = newUserCode();
     const { error } = await admin.rpc('device_auth_start', {
@@ -101,6 +118,12 @@ async function startLogin(req: Request): Promise<Response> {
     });
   }
   throw new Error('could not find a free user code');
+}
+
+/** The caller's address as the platform's gateway reports it (the local backend sets x-forwarded-for itself). */
+function clientOf(req: Request): string {
+  const forwarded = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+  return req.headers.get('cf-connecting-ip') ?? req.headers.get('x-real-ip') ?? (forwarded || 'unknown');
 }
 
 /** RFC 8628 section 3.5: token errors are 400 with {"error", "error_description"}. */
@@ -180,12 +203,16 @@ async function signedIn(req: Request, action: 'lookup' | 'approve' | 'deny'): Pr
     p_window_seconds: RATE_WINDOW_SECONDS,
   });
   if (error) throw new Error(`device_auth_note_attempt: ${error.message}`);
-  const limit = data as { allowed: boolean; retry_after?: number };
-  if (!limit.allowed) {
-    const wait = String(limit.retry_after ?? RATE_WINDOW_SECONDS);
-    return { denied: failure(429, 'rate_limited', `too many attempts; try again in ${wait} seconds`, { 'Retry-After': wait }) };
-  }
-  return { user };
+  const refused = rateLimited(data, 'too many attempts');
+  return refused ? { denied: refused } : { user };
+}
+
+/** 429 with Retry-After when a device_auth_note_* answer says the limit is reached; else null. */
+function rateLimited(answer: unknown, what: string): Response | null {
+  const limit = answer as { allowed: boolean; retry_after?: number };
+  if (limit.allowed) return null;
+  const wait = String(limit.retry_after ?? RATE_WINDOW_SECONDS);
+  return failure(429, 'rate_limited', `${what}; try again in ${wait} seconds`, { 'Retry-After': wait });
 }
 
 async function lookupCode(req: Request): Promise<Response> {
@@ -228,8 +255,9 @@ async function decide(req: Request, approve: boolean): Promise<Response> {
 }
 
 function cleanClientName(value: unknown): string {
-  // Control characters would let a client forge lines on the approval page.
-  const text = typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() : '';
+  // Control characters (C0, DEL, C1) would let a client forge lines on the approval page; the page
+  // also shows invisible and bidi characters escaped.
+  const text = typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim() : '';
   return text === '' ? 'session CLI' : text.slice(0, 100);
 }
 

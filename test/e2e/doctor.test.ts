@@ -59,7 +59,7 @@ describe('session doctor on a healthy local backend', () => {
     expect(check(res, 'migrations').detail).toMatch(/^all \d+ functions and 4 tables/);
     expect(check(res, 'bucket').detail).toBe('videos: private, 50.0 GiB per file, 6 video types, as the migrations set it');
     expect(check(res, 'device_auth').detail).toBe(`answers code; it sends people to ${backend.url}/device`);
-    expect(check(res, 'verification_page').detail).toBe(`${backend.url}/device answers; its config.js names this project`);
+    expect(check(res, 'verification_page').detail).toBe(`${backend.url}/device answers; its settings name this project`);
   });
 
   it('prints one line per check when piped: ✓, name, result, fix', async () => {

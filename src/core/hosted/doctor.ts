@@ -288,6 +288,19 @@ async function pageCheck(http: ProjectHttp, uri: string, config: ProjectConfig):
   }
   const type = page.headers.get('content-type') ?? '';
   if (page.status !== 200 || !type.includes('text/html')) return fail('verification_page', `${uri} answered ${page.status} ${type || 'without a type'}`, host);
+  // The local backend inlines the page's settings as a JSON block; a static host serves config.js.
+  const inline = /<script[^>]*id=["']session-device-config["'][^>]*>([\s\S]*?)<\/script>/i.exec(page.text);
+  if (inline) {
+    const inlineFix = "the page's inline settings come from the backend that serves it: point the device-auth function's page URL at this project's own page";
+    let named = '';
+    try {
+      named = String((JSON.parse(inline[1] ?? '{}') as { supabaseUrl?: unknown }).supabaseUrl ?? '').replace(/\/+$/, '');
+    } catch {
+      return fail('verification_page', `${uri} answers, but its inline settings are not JSON`, inlineFix);
+    }
+    if (named !== config.url.replace(/\/+$/, '')) return fail('verification_page', `${uri} names ${named || 'no project'}, not ${config.url}: the page signs people in to another project`, inlineFix);
+    return pass('verification_page', `${uri} answers; its settings name this project${framingNote(page)}`);
+  }
   // The page reads its project settings from config.js beside it, resolved as a browser would.
   if (/<script[^>]+src=["']config\.js["']/i.test(page.text)) {
     const configUrl = new URL('config.js', page.url).toString();

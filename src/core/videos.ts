@@ -9,7 +9,7 @@ import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError } from './errors.js';
 import { unknownRef } from './refs.js';
 import type { UploadLimits } from './upload/checks.js';
-import type { UploadBackend, UploadTarget } from './upload/queue.js';
+import type { StoredVideo, UploadBackend, UploadTarget } from './upload/queue.js';
 
 /** A `videos` row as the table holds it. */
 export interface VideoRow {
@@ -20,7 +20,8 @@ export interface VideoRow {
   file_name: string;
   file_size: number;
   mime_type: string;
-  sha256: string;
+  /** Null only while `uploading` with the hash not known yet (it comes with finish_video). */
+  sha256: string | null;
   status: 'uploading' | 'ready';
   order_index: number;
   /** Object path in the `videos` bucket: `<user_id>/<session_id>/<module_id>/<video_id>/<slug>.<ext>`. */
@@ -48,7 +49,8 @@ export async function uploadLimits(api: Api): Promise<UploadLimits> {
   };
 }
 
-export async function beginVideo(api: Api, req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string }): Promise<VideoRow> {
+/** `begin_video`; `sha256` null when it is not known yet (it is sent with `finish_video`). */
+export async function beginVideo(api: Api, req: { moduleId: string; fileName: string; size: number; sha256: string | null; mimeType: string }): Promise<VideoRow> {
   const row = await api.rpc<VideoRow | null>('begin_video', {
     p_module_id: req.moduleId,
     p_file_name: req.fileName,
@@ -60,10 +62,34 @@ export async function beginVideo(api: Api, req: { moduleId: string; fileName: st
   return row;
 }
 
-export async function finishVideo(api: Api, videoId: string): Promise<VideoRow> {
-  const row = await api.rpc<VideoRow | null>('finish_video', { p_video_id: videoId });
+/** `finish_video` with the sha256 of the bytes (and their probe, when known): the row becomes `ready`. */
+export async function finishVideo(api: Api, videoId: string, hashes: { sha256: string; probe: string | null }): Promise<VideoRow> {
+  const row = await api.rpc<VideoRow | null>('finish_video', { p_video_id: videoId, p_sha256: hashes.sha256, p_probe_sha256: hashes.probe });
   if (!row) throw unknownRef('video', videoId);
   return row;
+}
+
+/** The caller's `ready` videos of these sizes: where the same bytes may already be stored (one request per 200 sizes). */
+export async function storedVideosLike(api: Api, sizes: number[]): Promise<StoredVideo[]> {
+  const found: StoredVideo[] = [];
+  for (let i = 0; i < sizes.length; i += 200) {
+    const { data, error } = await api.client
+      .from('videos')
+      .select('id,module_id,file_size,sha256,probe_sha256,file_url')
+      .eq('user_id', api.identity.user.id)
+      .eq('status', 'ready')
+      .in('file_size', sizes.slice(i, i + 200))
+      .limit(1000);
+    if (error) throw fromPostgrestError(error);
+    found.push(...((data ?? []) as unknown as StoredVideo[]).map((row) => ({ ...row, file_size: Number(row.file_size) })));
+  }
+  return found;
+}
+
+/** Copies a stored object to another path of the bucket on the server (Storage's `POST /object/copy`). */
+export async function copyObject(api: Api, fromPath: string, toPath: string): Promise<void> {
+  const { error } = await api.client.storage.from(VIDEO_BUCKET).copy(fromPath, toPath);
+  if (error) throw storageError(error, 'storage refused the copy');
 }
 
 /** The queue's view of the server: these functions, over this API. */
@@ -71,7 +97,9 @@ export function uploadBackend(api: Api): UploadBackend {
   return {
     limits: () => uploadLimits(api),
     begin: (req) => beginVideo(api, req) as Promise<UploadTarget>,
-    finish: (id) => finishVideo(api, id) as Promise<UploadTarget>,
+    finish: (id, hashes) => finishVideo(api, id, hashes) as Promise<UploadTarget>,
+    storedLike: (sizes) => storedVideosLike(api, sizes),
+    copy: (from, to) => copyObject(api, from, to),
     setKey: async (id, key) => {
       const { error } = await api.client.from('videos').update({ key }).eq('id', id);
       if (error) throw fromPostgrestError(error);

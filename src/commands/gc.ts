@@ -7,6 +7,7 @@ import { normalizePaths, purgeDeletedObjects } from '../core/content.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { isUuid } from '../core/refs.js';
 import { formatBytes } from '../ui/format.js';
+import type { ResumeStore, StoredUpload } from '../core/upload/resume-store.js';
 import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from '../core/videos.js';
 
 /** Uploads left `uploading` this long are abandoned. */
@@ -28,6 +29,8 @@ export interface GcResult {
   orphans_removed: number;
   stale_uploads_removed: number;
   deleted_users: { users: number; queued_removed: number; objects_removed: number } | null;
+  /** Resumable uploads started on this machine and abandoned (over a day old, or their row removed) that the server was told to end. */
+  uploads_ended: number;
   storage_error: string | null;
 }
 
@@ -37,8 +40,11 @@ export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Pr
   const admin = serviceKey ? await adminClient(ctx, api, serviceKey) : null;
   const plan = await makePlan(api, admin);
   const lines = describePlan(plan);
+  const store = await resumeStore(ctx);
+  const abandoned = await abandonedUploads(store, api, new Set(plan.stale.map((v) => v.id)));
+  if (abandoned.length) lines.push(`${abandoned.length} resumable upload${abandoned.length === 1 ? '' : 's'} abandoned on this machine (the server's partial files)`);
   if (lines.length === 0) {
-    const empty: GcResult = { queued_removed: 0, orphans_removed: 0, stale_uploads_removed: 0, deleted_users: admin ? { users: 0, queued_removed: 0, objects_removed: 0 } : null, storage_error: null };
+    const empty: GcResult = { queued_removed: 0, orphans_removed: 0, stale_uploads_removed: 0, deleted_users: admin ? { users: 0, queued_removed: 0, objects_removed: 0 } : null, uploads_ended: 0, storage_error: null };
     return message('Nothing to clean up.', empty);
   }
   for (const line of lines) ctx.io.info(line);
@@ -50,6 +56,7 @@ export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Pr
     return none();
   }
   const result = await applyPlan(api, admin, plan);
+  result.uploads_ended = await endUploads(store, api, abandoned);
   if (result.storage_error) ctx.io.warn(`some files could not be removed (${result.storage_error}); they stay queued, run \`session gc\` again later`);
   const parts = [
     `${result.queued_removed} file${result.queued_removed === 1 ? '' : 's'} of deleted videos`,
@@ -150,7 +157,42 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
     }
     deletedUsers = { users: gone.users.length, queued_removed: queued, objects_removed: objects };
   }
-  return { queued_removed: queuedRemoved, orphans_removed: orphansRemoved, stale_uploads_removed: staleRemoved, deleted_users: deletedUsers, storage_error: storageErrorText };
+  return { queued_removed: queuedRemoved, orphans_removed: orphansRemoved, stale_uploads_removed: staleRemoved, deleted_users: deletedUsers, uploads_ended: 0, storage_error: storageErrorText };
+}
+
+async function resumeStore(ctx: Context): Promise<ResumeStore> {
+  const [{ ResumeStore }, { stateDir }] = await Promise.all([import('../core/upload/resume-store.js'), import('../config/paths.js')]);
+  return ResumeStore.inDir(stateDir(ctx.io.env));
+}
+
+/** Uploads this machine started on this project and abandoned: over a day old, or for a row gc removes. */
+async function abandonedUploads(store: ResumeStore, api: Api, staleIds: Set<string>, now = Date.now()): Promise<StoredUpload[]> {
+  const project = `v1|${api.config.url}|`;
+  return (await store.findAllUploads()).filter((entry) => {
+    const fingerprint = entry.urlStorageKey.slice('tus::'.length);
+    if (!fingerprint.startsWith(project) || !entry.uploadUrl) return false;
+    const videoId = fingerprint.slice(project.length).split('|')[0] ?? '';
+    return staleIds.has(videoId) || now - Date.parse(entry.creationTime) > STALE_UPLOAD_MS;
+  });
+}
+
+/** Ends each upload on the server (tus DELETE: its partial file goes) and forgets it; answers how many the server ended. */
+async function endUploads(store: ResumeStore, api: Api, uploads: StoredUpload[]): Promise<number> {
+  let ended = 0;
+  for (const upload of uploads) {
+    try {
+      const res = await fetch(upload.uploadUrl!, {
+        method: 'DELETE',
+        headers: { 'Tus-Resumable': '1.0.0', apikey: api.config.anonKey, Authorization: `Bearer ${await api.identity.accessToken()}` },
+      });
+      if (res.status === 204) ended += 1;
+      // Ended now, or gone already (404, 410): nothing left to resume either way.
+      if (res.status === 204 || res.status === 404 || res.status === 410) await store.removeUpload(upload.urlStorageKey);
+    } catch {
+      // Unreachable now: the entry stays for the next gc.
+    }
+  }
+  return ended;
 }
 
 /** A client with the service-role key: bypasses RLS, sees every user's folder and the whole queue. */

@@ -8,6 +8,7 @@ import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError } from './errors.js';
 import { unknownRef } from './refs.js';
+import { moveTargetArgs, type MoveTarget } from './positions.js';
 import type { UploadLimits } from './upload/checks.js';
 import type { StoredVideo, UploadBackend, UploadTarget } from './upload/queue.js';
 
@@ -127,6 +128,24 @@ export async function moveVideo(api: Api, videoId: string, orderIndex: number): 
   const rows = await api.rpc<VideoRow[] | null>('move_video', { p_video_id: videoId, p_order_index: orderIndex });
   if (!rows || rows.length === 0) throw unknownRef('video', videoId);
   return videoEntries(rows);
+}
+
+/** What `move_video_to` answers: the moved video, where it is now and was, and how many the module has. */
+export interface MovedVideo {
+  id: string;
+  file_name: string;
+  key: string | null;
+  module_id: string;
+  order_index: number;
+  previous_order_index: number;
+  count: number;
+}
+
+/** Moves a video in one request: the database takes the target as given (ids are full ids). */
+export async function moveVideoTo(api: Api, videoId: string, target: MoveTarget): Promise<MovedVideo> {
+  const moved = await api.rpc<MovedVideo | null>('move_video_to', { p_video_id: videoId, ...moveTargetArgs(target) });
+  if (!moved) throw unknownRef('video', videoId);
+  return moved;
 }
 
 /** Deletes the row and closes the gap; its object path is queued for removal. */

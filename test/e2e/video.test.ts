@@ -185,14 +185,14 @@ describe('video upload, ls, move, url, rm', () => {
 });
 
 describe('resuming an interrupted upload', () => {
-  /** Starts an upload and stops it with `signal` once the plain progress says 25 %. */
+  /** Starts an upload and stops it with `signal` at its first progress line (25 % or more: chunks are large locally). */
   async function interrupted(cli: CliUser, moduleId: string, file: string, signal: 'SIGKILL' | 'SIGINT') {
     const child = cli.spawn(['video', 'upload', moduleId, file]);
     let stderr = '';
     let sent = false;
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (!sent && /: 25% /.test(stderr)) {
+      if (!sent && /: \d+% /.test(stderr)) {
         sent = true;
         child.kill(signal);
       }

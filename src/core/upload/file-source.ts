@@ -18,6 +18,7 @@ type ChunkBody = Readable & { size: number };
 export class HashingFileSource {
   /** Bytes read from disk to be sent (a resent chunk counts again). */
   bytesRead = 0;
+  private closed = false;
 
   /** Without a digest the bytes are only sent (the sha256 is known already). */
   constructor(
@@ -45,10 +46,21 @@ export class HashingFileSource {
           body.push(null);
           return;
         }
+        if (this.closed) {
+          body.destroy(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
+          return;
+        }
         const length = Math.min(READ_SIZE, stop - position);
         const at = position;
         position += length;
-        this.file.read(Buffer.allocUnsafe(length), 0, length, at).then(
+        let reading: Promise<{ buffer: Buffer; bytesRead: number }>;
+        try {
+          reading = this.file.read(Buffer.allocUnsafe(length), 0, length, at);
+        } catch (err) {
+          body.destroy(err as Error);
+          return;
+        }
+        reading.then(
           ({ buffer, bytesRead }) => {
             if (bytesRead < length) {
               body.destroy(new Error(`the file ended at ${at + bytesRead} bytes, before ${stop}`));
@@ -74,6 +86,11 @@ export class HashingFileSource {
   }
 
   close(): void {
-    // The transport closes the file once the digest is complete.
+    // The transport closes the file once the digest is complete (`release`).
+  }
+
+  /** The transport is done with the file: chunk streams still being read end instead of reading it. */
+  release(): void {
+    this.closed = true;
   }
 }

@@ -85,8 +85,8 @@ export class TusTransport implements UploadTransport {
     const tus = (await import('tus-js-client')) as typeof import('tus-js-client') & { default?: typeof import('tus-js-client') };
     const Upload = tus.Upload ?? tus.default!.Upload;
     const file = await open(job.absPath, 'r');
+    const source = new HashingFileSource(file, job.size, job.hash ? new FileDigest(job.size) : null, hooks.signal);
     try {
-      const source = new HashingFileSource(file, job.size, job.hash ? new FileDigest(job.size) : null, hooks.signal);
       const sent = await this.sendWith(Upload, job, hooks, source);
       if (!job.hash) return sent;
       const digest = await source.finish();
@@ -101,6 +101,7 @@ export class TusTransport implements UploadTransport {
       }
       return { ...sent, digest };
     } finally {
+      source.release();
       await file.close().catch(() => undefined);
     }
   }

@@ -140,6 +140,8 @@ export class UploadQueue {
   private readonly sameBytes = new Map<string, Promise<unknown>>();
   /** The caller's stored videos by size, asked once per run. */
   private stored: Promise<Map<number, StoredVideo[]>> | null = null;
+  /** Sizes shared by several files of this run. */
+  private twinSizes = new Set<number>();
 
   constructor(opts: UploadQueueOptions) {
     this.opts = {
@@ -184,6 +186,10 @@ export class UploadQueue {
     });
 
     this.stored = this.lookUpStored(planned.map((p) => p.checked.size));
+    // Files of one size given together are likely copies of each other: worth hashing before sending.
+    const sizes = new Map<number, number>();
+    for (const p of planned) sizes.set(p.checked.size, (sizes.get(p.checked.size) ?? 0) + 1);
+    this.twinSizes = new Set([...sizes].filter(([, n]) => n > 1).map(([size]) => size));
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < planned.length) {
@@ -325,8 +331,9 @@ export class UploadQueue {
     if (cached) return cached;
     const candidates = (await this.stored)?.get(checked.size) ?? [];
     const others = candidates.filter((c) => !('video' in input) || c.id !== input.video.id);
-    if (others.length === 0) return null;
-    if (others.every((c) => c.probe_sha256 !== null)) {
+    const twin = this.twinSizes.has(checked.size);
+    if (others.length === 0 && !twin) return null;
+    if (!twin && others.every((c) => c.probe_sha256 !== null)) {
       const probe = await probeFile(checked.absPath, checked.size);
       if (!others.some((c) => c.probe_sha256 === probe)) return null;
     }
@@ -340,10 +347,10 @@ export class UploadQueue {
 
   private async lookUpStored(sizes: number[]): Promise<Map<number, StoredVideo[]>> {
     const bySize = new Map<number, StoredVideo[]>();
-    const find = this.opts.backend.storedLike;
-    if (!find || sizes.length === 0) return bySize;
+    const { backend } = this.opts;
+    if (!backend.storedLike || sizes.length === 0) return bySize;
     try {
-      for (const row of await find([...new Set(sizes)])) {
+      for (const row of await backend.storedLike([...new Set(sizes)])) {
         const size = Number(row.file_size);
         bySize.set(size, [...(bySize.get(size) ?? []), row]);
       }

@@ -3,10 +3,12 @@
 // finish_video; the backend keeps one copy (no staging file left, disk use within 1.05x the stored
 // bytes); bytes already stored in the account are copied on the server, not sent; with the hash cache
 // defeated, a likely duplicate is found by size and probe and confirmed; gc ends abandoned uploads.
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { packageRoot } from '../../src/local/postgres.js';
+import { startBackend } from '../../src/local/server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestBackend } from '../support/backend.js';
 import { sha256 as sha, writeVideo } from '../support/media.js';
@@ -185,6 +187,46 @@ describe('upload pipeline', () => {
     expect(await filesUnder(join(backend.dataDir, 'storage', 'tus'))).toEqual([]);
     const after = JSON.parse(await readFile(uploadsFile, 'utf8')) as { uploads: Record<string, unknown> };
     expect(Object.keys(after.uploads)).toEqual([]);
+  });
+});
+
+describe('local start', () => {
+  it('sweeps staging files of finished uploads and of uploads abandoned for over a day, and keeps recent ones', async () => {
+    const tusDir = join(backend.dataDir, 'storage', 'tus');
+    const plant = async (name: string, ageMs: number, size = 5000) => {
+      const objectName = `${alice.user.id}/x/y/${name}/clip.mp4`;
+      const version = randomUUID();
+      const id = `videos/${objectName}/${version}`;
+      const data = join(tusDir, id);
+      await mkdir(dirname(data), { recursive: true });
+      await writeFile(data, Buffer.alloc(1000));
+      await writeFile(`${data}.json`, JSON.stringify({ id, size, offset: 0, metadata: {}, creation_date: new Date(Date.now() - ageMs).toISOString() }));
+      const then = new Date(Date.now() - ageMs);
+      await utimes(data, then, then);
+      return { data, objectName, version };
+    };
+    const abandoned = (await plant('old', 2 * 86_400_000)).data;
+    const recent = (await plant('new', 60_000)).data;
+    // Complete, and its object row holds that version: what a finished upload left before this change.
+    const finished = await plant('done', 60_000, 1000);
+    await backend.db.pool.query("insert into storage.objects (bucket_id, name, version, metadata) values ('videos', $1, $2, '{\"size\": 1000}')", [finished.objectName, finished.version]);
+    // A second start on the same data directory (the first backend keeps running meanwhile).
+    const again = await startBackend({
+      databaseUrl: backend.db.superuserUrl,
+      authenticatorPassword: backend.db.rolePassword,
+      port: 0,
+      jwtSecret: backend.jwtSecret,
+      dataDir: backend.dataDir,
+      projectRoot: packageRoot(),
+    });
+    try {
+      expect(await filesUnder(tusDir)).toEqual(expect.arrayContaining([recent, `${recent}.json`]));
+      expect((await filesUnder(tusDir)).filter((f) => f.startsWith(abandoned) || f.startsWith(finished.data))).toEqual([]);
+    } finally {
+      await again.close();
+      await rm(recent, { force: true });
+      await rm(`${recent}.json`, { force: true });
+    }
   });
 });
 

@@ -245,6 +245,7 @@ async function main() {
     results,
   };
   console.log(JSON.stringify(summary, null, 2));
+  console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (args.out) {
     await mkdir(dirname(resolve(args.out)), { recursive: true });
     await writeFile(resolve(args.out), `${JSON.stringify(summary, null, 2)}\n`);

@@ -105,8 +105,8 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
 
   const inputs = uploadInputs(trees, desired, files);
   if (inputs.length > 0) {
-    const { runUploads } = await import('../core/upload/run.js');
-    const report = await runUploads(ctx, api, inputs, {
+    const { uploadInTerminal } = await import('./video/upload.js');
+    const report = await uploadInTerminal(ctx, api, inputs, {
       concurrency: opts.concurrency ?? api.config.concurrency ?? DEFAULT_CONCURRENCY,
       limits,
       // Every file was hashed for the plan: the queue need not read it again.

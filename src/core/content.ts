@@ -10,6 +10,7 @@ import { CliError, ExitCode, notFoundError, usageError } from './errors.js';
 import { removeObjects, STORAGE_REMOVE_BATCH, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
 import { SESSION_TYPES } from './constants.js';
+import { moveTargetArgs, type MoveTarget } from './positions.js';
 
 type Tables = Database['public']['Tables'];
 
@@ -222,6 +223,41 @@ export async function moveModule(api: Api, moduleId: string, orderIndex: number)
   const rows = await api.rpc('move_module', { p_module_id: moduleId, p_order_index: orderIndex });
   if (!rows || rows.length === 0) throw unknownRef('module', moduleId);
   return moduleEntries(rows);
+}
+
+/** What `move_module_to` answers: the moved module, where it is now and was, and how many the session has. */
+export interface MovedModule {
+  id: string;
+  name: string;
+  key: string | null;
+  session_id: string;
+  order_index: number;
+  previous_order_index: number;
+  count: number;
+}
+
+/**
+ * Moves a module in one request: the database takes the target as given. `session`, when
+ * given, is the session as the person typed it (id, id prefix, name or key): a module of
+ * another session is then "not found".
+ */
+export async function moveModuleTo(api: Api, moduleId: string, target: MoveTarget, session?: string): Promise<MovedModule> {
+  const args = { p_module_id: moduleId, ...moveTargetArgs(target), ...(session === undefined ? {} : { p_session: session }) };
+  const moved = await api.rpc<MovedModule | null>('move_module_to', args);
+  if (!moved) throw unknownRef('module', moduleId);
+  return moved;
+}
+
+/** `resolve_refs`' answer: the session's candidates (when one was given) and each ref's. */
+export interface ResolvedRefs {
+  session: RefCandidate[] | null;
+  refs: RefCandidate[][];
+}
+
+/** Candidates for several refs in one request; with `session`, module refs are matched in it by id, id prefix or name. */
+export async function resolveRefs(api: Api, kind: RefKind, refs: string[], session?: string): Promise<ResolvedRefs> {
+  const answer = await api.rpc<ResolvedRefs | null>('resolve_refs', { p_kind: kind, p_refs: refs, ...(session === undefined ? {} : { p_session: session }) });
+  return { session: answer?.session ?? null, refs: answer?.refs ?? refs.map(() => []) };
 }
 
 export async function renameModule(api: Api, moduleId: string, name: string): Promise<ModuleEntry> {

@@ -116,7 +116,8 @@ export type Database = {
           mime_type: string
           module_id: string
           order_index: number
-          sha256: string
+          probe_sha256: string | null
+          sha256: string | null
           status: string
           updated_at: string
           user_id: string
@@ -136,7 +137,8 @@ export type Database = {
           mime_type: string
           module_id: string
           order_index: number
-          sha256: string
+          probe_sha256?: string | null
+          sha256?: string | null
           status?: string
           updated_at?: string
           user_id?: string
@@ -156,7 +158,8 @@ export type Database = {
           mime_type?: string
           module_id?: string
           order_index?: number
-          sha256?: string
+          probe_sha256?: string | null
+          sha256?: string | null
           status?: string
           updated_at?: string
           user_id?: string
@@ -228,7 +231,8 @@ export type Database = {
           mime_type: string
           module_id: string
           order_index: number
-          sha256: string
+          probe_sha256: string | null
+          sha256: string | null
           status: string
           updated_at: string
           user_id: string
@@ -283,7 +287,7 @@ export type Database = {
         Returns: Json
       }
       finish_video: {
-        Args: { p_video_id: string }
+        Args: { p_probe_sha256?: string; p_sha256?: string; p_video_id: string }
         Returns: {
           audio_codec: string | null
           created_at: string
@@ -297,7 +301,8 @@ export type Database = {
           mime_type: string
           module_id: string
           order_index: number
-          sha256: string
+          probe_sha256: string | null
+          sha256: string | null
           status: string
           updated_at: string
           user_id: string
@@ -341,6 +346,18 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      move_module_to: {
+        Args: {
+          p_after?: string
+          p_before?: string
+          p_first?: boolean
+          p_last?: boolean
+          p_module_id: string
+          p_order_index?: number
+          p_session?: string
+        }
+        Returns: Json
+      }
       move_video: {
         Args: { p_order_index: number; p_video_id: string }
         Returns: {
@@ -356,7 +373,8 @@ export type Database = {
           mime_type: string
           module_id: string
           order_index: number
-          sha256: string
+          probe_sha256: string | null
+          sha256: string | null
           status: string
           updated_at: string
           user_id: string
@@ -370,9 +388,24 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      move_video_to: {
+        Args: {
+          p_after?: string
+          p_before?: string
+          p_first?: boolean
+          p_last?: boolean
+          p_order_index?: number
+          p_video_id: string
+        }
+        Returns: Json
+      }
       remove_module: { Args: { p_module_id: string }; Returns: undefined }
       remove_video: { Args: { p_video_id: string }; Returns: undefined }
       resolve_id: { Args: { p_kind: string; p_ref: string }; Returns: Json }
+      resolve_refs: {
+        Args: { p_kind: string; p_refs: string[]; p_session?: string }
+        Returns: Json
+      }
       session_tree: { Args: { p_session_id: string }; Returns: Json }
       upload_limits: { Args: Record<PropertyKey, never>; Returns: Json }
     }

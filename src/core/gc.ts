@@ -6,6 +6,7 @@ import type { Api } from './api.js';
 import { normalizePaths, purgeDeletedObjects } from './content.js';
 import { CliError, ExitCode } from './errors.js';
 import { isUuid } from './refs.js';
+import type { ResumeStore, StoredUpload } from './upload/resume-store.js';
 import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from './videos.js';
 
 /** Uploads left `uploading` this long are abandoned. */
@@ -27,6 +28,8 @@ export interface GcResult {
   orphans_removed: number;
   stale_uploads_removed: number;
   deleted_users: { users: number; queued_removed: number; objects_removed: number } | null;
+  /** Resumable uploads started on this machine and abandoned (over a day old, or their row removed) that the server was told to end. */
+  uploads_ended: number;
   storage_error: string | null;
 }
 
@@ -37,6 +40,7 @@ export function nothingCleaned(withServiceRole: boolean): GcResult {
     orphans_removed: 0,
     stale_uploads_removed: 0,
     deleted_users: withServiceRole ? { users: 0, queued_removed: 0, objects_removed: 0 } : null,
+    uploads_ended: 0,
     storage_error: null,
   };
 }
@@ -110,7 +114,43 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
     }
     deletedUsers = { users: gone.users.length, queued_removed: queued, objects_removed: objects };
   }
-  return { queued_removed: queuedRemoved, orphans_removed: orphansRemoved, stale_uploads_removed: staleRemoved, deleted_users: deletedUsers, storage_error: storageErrorText };
+  return { queued_removed: queuedRemoved, orphans_removed: orphansRemoved, stale_uploads_removed: staleRemoved, deleted_users: deletedUsers, uploads_ended: 0, storage_error: storageErrorText };
+}
+
+/** The resume store of this machine (where `video upload` keeps its upload URLs). */
+export async function openResumeStore(env: NodeJS.ProcessEnv): Promise<ResumeStore> {
+  const [{ ResumeStore }, { stateDir }] = await Promise.all([import('./upload/resume-store.js'), import('../config/paths.js')]);
+  return ResumeStore.inDir(stateDir(env));
+}
+
+/** Uploads this machine started on this project and abandoned: over a day old, or for a row gc removes. */
+export async function abandonedUploads(store: ResumeStore, api: Api, staleIds: Set<string>, now = Date.now()): Promise<StoredUpload[]> {
+  const project = `v1|${api.config.url}|`;
+  return (await store.findAllUploads()).filter((entry) => {
+    const fingerprint = entry.urlStorageKey.slice('tus::'.length);
+    if (!fingerprint.startsWith(project) || !entry.uploadUrl) return false;
+    const videoId = fingerprint.slice(project.length).split('|')[0] ?? '';
+    return staleIds.has(videoId) || now - Date.parse(entry.creationTime) > STALE_UPLOAD_MS;
+  });
+}
+
+/** Ends each upload on the server (tus DELETE: its partial file goes) and forgets it; answers how many the server ended. */
+export async function endUploads(store: ResumeStore, api: Api, uploads: StoredUpload[]): Promise<number> {
+  let ended = 0;
+  for (const upload of uploads) {
+    try {
+      const res = await fetch(upload.uploadUrl!, {
+        method: 'DELETE',
+        headers: { 'Tus-Resumable': '1.0.0', apikey: api.config.anonKey, Authorization: `Bearer ${await api.identity.accessToken()}` },
+      });
+      if (res.status === 204) ended += 1;
+      // Ended now, or gone already (404, 410): nothing left to resume either way.
+      if (res.status === 204 || res.status === 404 || res.status === 410) await store.removeUpload(upload.urlStorageKey);
+    } catch {
+      // Unreachable now: the entry stays for the next gc.
+    }
+  }
+  return ended;
 }
 
 /** A client with the service-role key: bypasses RLS, sees every user's folder and the whole queue. */

@@ -69,3 +69,44 @@ export function targetIndex(order: string[], movingId: string, spec: MoveSpec, a
   const anchorAfterRemoval = anchor > current ? anchor - 1 : anchor;
   return 'before' in spec ? anchorAfterRemoval : anchorAfterRemoval + 1;
 }
+
+/** Where a move puts the item, as the person said it; exactly one field is set. Ids are full ids. */
+export interface MoveTarget {
+  /** 0-based. */
+  orderIndex?: number;
+  first?: boolean;
+  last?: boolean;
+  before?: string;
+  after?: string;
+}
+
+/** The target as `move_module_to` / `move_video_to` take it. */
+export function moveTargetArgs(target: MoveTarget): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  if (target.orderIndex !== undefined) args.p_order_index = target.orderIndex;
+  if (target.first) args.p_first = true;
+  if (target.last) args.p_last = true;
+  if (target.before !== undefined) args.p_before = target.before;
+  if (target.after !== undefined) args.p_after = target.after;
+  return args;
+}
+
+
+/** The database's target for a spec; `anchorId` is the full id `--before` / `--after` names. */
+export function moveTargetFrom(spec: MoveSpec, anchorId?: string): MoveTarget {
+  if ('to' in spec) return { orderIndex: spec.to - 1 };
+  if ('first' in spec) return { first: true };
+  if ('last' in spec) return { last: true };
+  if ('before' in spec) return { before: anchorId ?? spec.before };
+  return { after: anchorId ?? spec.after };
+}
+
+/**
+ * The database refuses a position past the end naming the valid range ("use 0..6"): the same
+ * error in people's 1-based terms (`--to 9 is outside 1..7`), or null for any other error.
+ */
+export function positionErrorFrom(err: unknown, flag: string, position: number): CliError | null {
+  const match = /out of range: use 0\.\.(-?\d+)/.exec(err instanceof Error ? err.message : '');
+  if (!match) return null;
+  return positionError(flag, position, Number(match[1]) + 1);
+}

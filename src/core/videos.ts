@@ -8,9 +8,10 @@ import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError } from './errors.js';
 import { unknownRef } from './refs.js';
+import { moveTargetArgs, type MoveTarget } from './positions.js';
 import type { UploadLimits } from './upload/checks.js';
 import type { VideoMetadata } from './media.js';
-import type { UploadBackend, UploadTarget } from './upload/queue.js';
+import type { StoredVideo, UploadBackend, UploadTarget } from './upload/queue.js';
 
 /** A `videos` row as the table holds it. */
 export interface VideoRow {
@@ -21,7 +22,8 @@ export interface VideoRow {
   file_name: string;
   file_size: number;
   mime_type: string;
-  sha256: string;
+  /** Null only while `uploading` with the hash not known yet (it comes with finish_video). */
+  sha256: string | null;
   status: 'uploading' | 'ready';
   order_index: number;
   /** Object path in the `videos` bucket: `<user_id>/<session_id>/<module_id>/<video_id>/<slug>.<ext>`. */
@@ -55,9 +57,10 @@ export async function uploadLimits(api: Api): Promise<UploadLimits> {
   };
 }
 
+/** `begin_video`; `sha256` null when it is not known yet (it is sent with `finish_video`). */
 export async function beginVideo(
   api: Api,
-  req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string; media?: VideoMetadata | null | undefined },
+  req: { moduleId: string; fileName: string; size: number; sha256: string | null; mimeType: string; media?: VideoMetadata | null | undefined },
 ): Promise<VideoRow> {
   const row = await api.rpc<VideoRow | null>('begin_video', {
     p_module_id: req.moduleId,
@@ -84,10 +87,34 @@ export async function setVideoMedia(api: Api, videoId: string, media: VideoMetad
   if (error) throw fromPostgrestError(error);
 }
 
-export async function finishVideo(api: Api, videoId: string): Promise<VideoRow> {
-  const row = await api.rpc<VideoRow | null>('finish_video', { p_video_id: videoId });
+/** `finish_video` with the sha256 of the bytes (and their probe, when known): the row becomes `ready`. */
+export async function finishVideo(api: Api, videoId: string, hashes: { sha256: string; probe: string | null }): Promise<VideoRow> {
+  const row = await api.rpc<VideoRow | null>('finish_video', { p_video_id: videoId, p_sha256: hashes.sha256, p_probe_sha256: hashes.probe });
   if (!row) throw unknownRef('video', videoId);
   return row;
+}
+
+/** The caller's `ready` videos of these sizes: where the same bytes may already be stored (one request per 200 sizes). */
+export async function storedVideosLike(api: Api, sizes: number[]): Promise<StoredVideo[]> {
+  const found: StoredVideo[] = [];
+  for (let i = 0; i < sizes.length; i += 200) {
+    const { data, error } = await api.client
+      .from('videos')
+      .select('id,module_id,file_size,sha256,probe_sha256,file_url')
+      .eq('user_id', api.identity.user.id)
+      .eq('status', 'ready')
+      .in('file_size', sizes.slice(i, i + 200))
+      .limit(1000);
+    if (error) throw fromPostgrestError(error);
+    found.push(...((data ?? []) as unknown as StoredVideo[]).map((row) => ({ ...row, file_size: Number(row.file_size) })));
+  }
+  return found;
+}
+
+/** Copies a stored object to another path of the bucket on the server (Storage's `POST /object/copy`). */
+export async function copyObject(api: Api, fromPath: string, toPath: string): Promise<void> {
+  const { error } = await api.client.storage.from(VIDEO_BUCKET).copy(fromPath, toPath);
+  if (error) throw storageError(error, 'storage refused the copy');
 }
 
 /** The queue's view of the server: these functions, over this API. */
@@ -95,8 +122,10 @@ export function uploadBackend(api: Api): UploadBackend {
   return {
     limits: () => uploadLimits(api),
     begin: (req) => beginVideo(api, req) as Promise<UploadTarget>,
-    finish: (id) => finishVideo(api, id) as Promise<UploadTarget>,
+    finish: (id, hashes) => finishVideo(api, id, hashes) as Promise<UploadTarget>,
     setMedia: (id, media) => setVideoMedia(api, id, media),
+    storedLike: (sizes) => storedVideosLike(api, sizes),
+    copy: (from, to) => copyObject(api, from, to),
     setKey: async (id, key) => {
       const { error } = await api.client.from('videos').update({ key }).eq('id', id);
       if (error) throw fromPostgrestError(error);
@@ -124,6 +153,24 @@ export async function moveVideo(api: Api, videoId: string, orderIndex: number): 
   const rows = await api.rpc<VideoRow[] | null>('move_video', { p_video_id: videoId, p_order_index: orderIndex });
   if (!rows || rows.length === 0) throw unknownRef('video', videoId);
   return videoEntries(rows);
+}
+
+/** What `move_video_to` answers: the moved video, where it is now and was, and how many the module has. */
+export interface MovedVideo {
+  id: string;
+  file_name: string;
+  key: string | null;
+  module_id: string;
+  order_index: number;
+  previous_order_index: number;
+  count: number;
+}
+
+/** Moves a video in one request: the database takes the target as given (ids are full ids). */
+export async function moveVideoTo(api: Api, videoId: string, target: MoveTarget): Promise<MovedVideo> {
+  const moved = await api.rpc<MovedVideo | null>('move_video_to', { p_video_id: videoId, ...moveTargetArgs(target) });
+  if (!moved) throw unknownRef('video', videoId);
+  return moved;
 }
 
 /** Deletes the row and closes the gap; its object path is queued for removal. */

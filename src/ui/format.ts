@@ -1,16 +1,7 @@
 /** Value formatting shared by tables and messages. Pure functions. */
 
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
+// Byte sizes are worded in the base layer, so the upload checks (core) can say them without the UI.
+export { formatBytes } from '../core/units.js';
 
 /** "3 minutes ago", as gh shows times on a terminal. */
 export function formatRelative(iso: string, now: Date = new Date()): string {

@@ -64,7 +64,7 @@ class FileState {
 
   finish(report: UploadFileReport): void {
     this.phase = 'done';
-    if (report.status === 'uploaded' || report.status === 'unchanged') this.offset = this.size;
+    if (report.status === 'uploaded' || report.status === 'unchanged' || report.status === 'copied') this.offset = this.size;
   }
 
   averageSpeed(now: number): number {
@@ -107,6 +107,8 @@ function doneLine(report: UploadFileReport, state: FileState | undefined, now: n
     }
     case 'unchanged':
       return `${report.file}: unchanged, nothing sent`;
+    case 'copied':
+      return `${report.file}: already stored in your account; copied on the server, nothing sent`;
     case 'refused':
       return report.error ?? `${report.file}: refused`;
     default:
@@ -339,8 +341,8 @@ export class BarProgress implements UploadProgress {
         if (report.status === 'uploaded') {
           this.titles.get(event.index)?.(`${file}  ${this.io.errStyle.dim(visibleControls(doneLine(report, state, now).slice(report.file.length + 2)))}`);
           wait.resolve();
-        } else if (report.status === 'unchanged') {
-          wait.skip = `${file}: unchanged, nothing sent`;
+        } else if (report.status === 'unchanged' || report.status === 'copied') {
+          wait.skip = visibleControls(doneLine(report, state, now));
           wait.resolve();
         } else {
           wait.reject(new Error(`${file}: ${visibleControls(report.error ?? 'failed')}`));

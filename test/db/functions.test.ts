@@ -273,8 +273,8 @@ describe('begin_video and finish_video', () => {
     expect(await sqlState(beginVideo(db, olga, moduleId))).toBe('PT404');
   });
 
-  it('finish_video needs the object, then takes size and type from its metadata', async () => {
-    const v = await beginVideo(db, alice, moduleId, { name: 'finish.mov', size: 500, mime: 'video/quicktime' });
+  it('finish_video needs the object of the row\'s size, then takes the type from its metadata', async () => {
+    const v = await beginVideo(db, alice, moduleId, { name: 'finish.mov', size: 512, mime: 'video/quicktime' });
     expect(await sqlState(asUser(db.api, alice, (c) => c.query('select * from public.finish_video($1)', [v.id])))).toBe('PT409');
     await storeObject(db.pool, v.file_url, { size: 512, mimetype: 'video/mp4', eTag: '"x"' }, alice.id);
     const done = await asUser(db.api, alice, async (c) => (await c.query('select * from public.finish_video($1)', [v.id])).rows[0]);
@@ -306,7 +306,8 @@ describe('begin_video and finish_video', () => {
 
 describe('function definitions', () => {
   const api = ['add_module', 'move_module', 'remove_module', 'move_video', 'remove_video', 'list_sessions', 'list_modules', 'session_tree', 'resolve_id',
-    'begin_video', 'finish_video', 'claim_deleted_objects', 'ack_deleted_objects', 'upload_limits'];
+    'begin_video', 'finish_video', 'claim_deleted_objects', 'ack_deleted_objects', 'upload_limits',
+    'move_module_to', 'move_video_to', 'resolve_refs'];
 
   it('exist with exactly the documented signatures and results', async () => {
     const { rows } = await db.pool.query(
@@ -325,14 +326,17 @@ describe('function definitions', () => {
         result: 'videos',
       },
       { proname: 'claim_deleted_objects', args: 'p_limit integer DEFAULT 1000', result: 'text[]' },
-      { proname: 'finish_video', args: 'p_video_id uuid', result: 'videos' },
+      { proname: 'finish_video', args: 'p_video_id uuid, p_sha256 text DEFAULT NULL::text, p_probe_sha256 text DEFAULT NULL::text', result: 'videos' },
       { proname: 'list_modules', args: 'p_session_id uuid', result: 'jsonb' },
       { proname: 'list_sessions', args: 'p_limit integer DEFAULT 50, p_after text DEFAULT NULL::text, p_everyone boolean DEFAULT false, p_owner_email text DEFAULT NULL::text', result: 'jsonb' },
       { proname: 'move_module', args: 'p_module_id uuid, p_order_index integer', result: 'SETOF modules' },
+      { proname: 'move_module_to', args: 'p_module_id uuid, p_order_index integer DEFAULT NULL::integer, p_first boolean DEFAULT false, p_last boolean DEFAULT false, p_before uuid DEFAULT NULL::uuid, p_after uuid DEFAULT NULL::uuid, p_session text DEFAULT NULL::text', result: 'jsonb' },
       { proname: 'move_video', args: 'p_video_id uuid, p_order_index integer', result: 'SETOF videos' },
+      { proname: 'move_video_to', args: 'p_video_id uuid, p_order_index integer DEFAULT NULL::integer, p_first boolean DEFAULT false, p_last boolean DEFAULT false, p_before uuid DEFAULT NULL::uuid, p_after uuid DEFAULT NULL::uuid', result: 'jsonb' },
       { proname: 'remove_module', args: 'p_module_id uuid', result: 'void' },
       { proname: 'remove_video', args: 'p_video_id uuid', result: 'void' },
       { proname: 'resolve_id', args: 'p_kind text, p_ref text', result: 'jsonb' },
+      { proname: 'resolve_refs', args: 'p_kind text, p_refs text[], p_session text DEFAULT NULL::text', result: 'jsonb' },
       { proname: 'session_tree', args: 'p_session_id uuid', result: 'jsonb' },
       { proname: 'upload_limits', args: '', result: 'jsonb' },
     ]);

@@ -90,7 +90,7 @@ describe('session gc', () => {
 
     const res = await alice.run(['gc', '--yes', '--json']);
     expect(res.exitCode, res.stderr).toBe(0);
-    expect(json<GcJson>(res)).toEqual({ queued_removed: 1, orphans_removed: 1, stale_uploads_removed: 1, deleted_users: null, storage_error: null });
+    expect(json<GcJson>(res)).toEqual({ queued_removed: 1, orphans_removed: 1, stale_uploads_removed: 1, deleted_users: null, uploads_ended: 0, storage_error: null });
     expect(res.stderr).toMatch(/1 file of deleted videos/);
     expect(res.stderr).toContain(orphan);
     expect(res.stderr).toMatch(/1 upload unfinished for over a day/);

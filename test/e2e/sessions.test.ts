@@ -45,16 +45,21 @@ describe('a session from create to rm', () => {
     expect([setup.position, queries.position, joins.position]).toEqual([1, 2, 3]);
     expect(joins).toMatchObject({ session_id: created.id, order_index: 2, key: null });
 
-    const moved = await alice.json<ModuleJson[]>(['module', 'move', 'intro-sql', joins.id.slice(0, 6), '--first']);
-    expect(moved.map((m) => [m.name, m.position, m.order_index])).toEqual([
+    // A move answers the moved module (where it is now, how many there are); `module ls` shows the order.
+    const moved = await alice.json<ModuleJson & { previous_position: number; count: number }>(['module', 'move', 'intro-sql', joins.id.slice(0, 6), '--first']);
+    expect(moved).toMatchObject({ id: joins.id, name: 'Joins', position: 1, order_index: 0, previous_position: 3, count: 3 });
+    const names = async () => (await alice.json<ModuleJson[]>(['module', 'ls', 'intro-sql'])).map((m) => [m.name, m.position, m.order_index]);
+    expect(await names()).toEqual([
       ['Joins', 1, 0],
       ['Setup', 2, 1],
       ['Queries', 3, 2],
     ]);
     // Relative moves and their no-op: Setup after Queries, then back before it by name.
-    expect((await alice.json<ModuleJson[]>(['module', 'move', 'intro-sql', 'Setup', '--after', 'Queries'])).map((m) => m.name)).toEqual(['Joins', 'Queries', 'Setup']);
-    expect((await alice.json<ModuleJson[]>(['module', 'move', 'intro-sql', 'Setup', '--before', 'Queries'])).map((m) => m.name)).toEqual(['Joins', 'Setup', 'Queries']);
-    expect((await alice.json<ModuleJson[]>(['module', 'move', 'intro-sql', 'Queries', '--to', '3'])).map((m) => m.name)).toEqual(['Joins', 'Setup', 'Queries']);
+    expect(await alice.json<ModuleJson>(['module', 'move', 'intro-sql', 'Setup', '--after', 'Queries'])).toMatchObject({ name: 'Setup', position: 3 });
+    expect((await names()).map(([n]) => n)).toEqual(['Joins', 'Queries', 'Setup']);
+    expect(await alice.json<ModuleJson>(['module', 'move', 'intro-sql', 'Setup', '--before', 'Queries'])).toMatchObject({ name: 'Setup', position: 2 });
+    expect(await alice.json<ModuleJson>(['module', 'move', 'intro-sql', 'Queries', '--to', '3'])).toMatchObject({ name: 'Queries', position: 3, previous_position: 3 });
+    expect((await names()).map(([n]) => n)).toEqual(['Joins', 'Setup', 'Queries']);
 
     const renamedModule = await alice.json<ModuleJson>(['module', 'rename', joins.id.slice(0, 8), 'Joins and unions']);
     expect(renamedModule).toMatchObject({ id: joins.id, name: 'Joins and unions', position: 1 });

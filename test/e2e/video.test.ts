@@ -68,7 +68,8 @@ describe('video upload, ls, move, url, rm', () => {
 
     const moved = await alice.run(['video', 'move', ls[1]!.id.slice(0, 6), '--to', '1', '--json']);
     expect(moved.exitCode, moved.stderr).toBe(0);
-    expect(json<VideoJson[]>(moved).map((v) => v.file_name)).toEqual(['setup.webm', 'Intro – part 1.mp4']);
+    expect(json<{ file_name: string; position: number; count: number }>(moved)).toMatchObject({ file_name: 'setup.webm', position: 1, count: 2 });
+    expect(json<VideoJson[]>(await alice.run(['video', 'ls', moduleId, '--json'])).map((v) => v.file_name)).toEqual(['setup.webm', 'Intro – part 1.mp4']);
     const outOfRange = await alice.run(['video', 'move', ls[1]!.id, '--to', '3']);
     expect(outOfRange.exitCode).toBe(2);
     expect(outOfRange.stderr).toMatch(/--to 3 is outside 1\.\.2/);

@@ -5,16 +5,23 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError, ExitCode } from '../../src/core/errors.js';
 import type { UploadLimits } from '../../src/core/upload/checks.js';
 import { HashCache } from '../../src/core/upload/hash-cache.js';
-import { exitCodeFor, UploadQueue, type UploadBackend, type UploadEvent, type UploadTarget } from '../../src/core/upload/queue.js';
+import { FileDigest } from '../../src/core/upload/hash.js';
+import { exitCodeFor, UploadQueue, type StoredVideo, type UploadBackend, type UploadEvent, type UploadTarget } from '../../src/core/upload/queue.js';
 import { TransportError, type TransportHooks, type TransportJob, type UploadTransport } from '../../src/core/upload/transport.js';
 import { sha256, writeText, writeVideo } from '../support/media.js';
+import { sha256File } from '../../src/core/upload/hash.js';
 
 const limits: UploadLimits = { file_size_limit: 10 * 1024 * 1024, allowed_mime_types: ['video/mp4', 'video/webm'] };
 
-/** The database side, in memory: begin returns the row for the same bytes, finish marks it ready. */
+/**
+ * The database side, in memory: begin returns the row for the same bytes (or, hash unknown, the
+ * unfinished row of the same name and size), finish marks it ready with its hashes.
+ */
 class MemoryBackend implements UploadBackend {
-  rows = new Map<string, UploadTarget & { file_name: string }>();
+  rows = new Map<string, UploadTarget & { file_name: string; probe_sha256?: string | null }>();
   calls: string[] = [];
+  begins: Array<string | null> = [];
+  copies: Array<[string, string]> = [];
   failBegin: unknown[] = [];
   failFinish: unknown[] = [];
   limitCalls = 0;
@@ -24,28 +31,47 @@ class MemoryBackend implements UploadBackend {
     this.limitCalls += 1;
     return limits;
   }
-  async begin(req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string }): Promise<UploadTarget> {
+  async begin(req: { moduleId: string; fileName: string; size: number; sha256: string | null; mimeType: string }): Promise<UploadTarget> {
     this.calls.push(`begin ${req.fileName}`);
+    this.begins.push(req.sha256);
     const failure = this.failBegin.shift();
     if (failure) throw failure;
     if (req.moduleId === 'not-mine') throw new CliError('not found, or not yours', { code: 'not_found', exitCode: ExitCode.notFound });
-    for (const row of this.rows.values()) if (row.module_id === req.moduleId && row.sha256 === req.sha256) return { ...row };
+    for (const row of this.rows.values()) if (row.module_id === req.moduleId && req.sha256 && row.sha256 === req.sha256) return { ...row };
+    for (const row of this.rows.values()) {
+      if (row.module_id === req.moduleId && row.status === 'uploading' && row.sha256 === null && row.file_name === req.fileName && row.file_size === req.size) return { ...row };
+    }
     const id = `v${++this.seq}`;
     const row = { id, module_id: req.moduleId, file_url: `u/s/${req.moduleId}/${id}/${req.fileName}`, status: 'uploading', sha256: req.sha256, mime_type: req.mimeType, file_size: req.size, file_name: req.fileName, key: null };
     this.rows.set(id, row);
     return { ...row };
   }
-  async finish(videoId: string): Promise<UploadTarget> {
+  async finish(videoId: string, hashes: { sha256: string; probe: string | null }): Promise<UploadTarget> {
     this.calls.push(`finish ${videoId}`);
     const failure = this.failFinish.shift();
     if (failure) throw failure;
     const row = this.rows.get(videoId)!;
+    if (row.sha256 && row.sha256 !== hashes.sha256) throw new CliError('other bytes', { code: 'conflict', exitCode: ExitCode.conflict });
+    row.sha256 = hashes.sha256;
+    row.probe_sha256 = hashes.probe ?? row.probe_sha256 ?? null;
     row.status = 'ready';
     return { ...row };
   }
+  async storedLike(sizes: number[]): Promise<StoredVideo[]> {
+    return [...this.rows.values()]
+      .filter((r) => r.status === 'ready' && sizes.includes(r.file_size!))
+      .map((r) => ({ id: r.id, module_id: r.module_id, file_size: r.file_size!, sha256: r.sha256!, probe_sha256: r.probe_sha256 ?? null, file_url: r.file_url }));
+  }
+  async copy(from: string, to: string): Promise<void> {
+    this.copies.push([from, to]);
+  }
 }
 
-/** A tus server and resume store in memory: offsets survive "runs", a failure can cut a send. */
+/**
+ * A tus server and resume store in memory: offsets survive "runs", a failure can cut a send.
+ * Asked to hash, it feeds the bytes it "sends" (read once from the file) to a FileDigest, the
+ * part the server already has first, as the tus transport does.
+ */
 class MemoryTransport implements UploadTransport {
   offsets = new Map<string, number>();
   sent = new Map<string, number>();
@@ -63,7 +89,10 @@ class MemoryTransport implements UploadTransport {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       if (this.gate) await this.gate;
+      const bytes = await readFile(job.absPath);
+      const digest = new FileDigest(job.size);
       const from = this.offsets.get(job.videoId) ?? 0;
+      if (job.hash) digest.add(bytes.subarray(0, from), 0);
       hooks.onStart(from);
       if (this.failWith) throw this.failWith;
       let offset = from;
@@ -72,12 +101,14 @@ class MemoryTransport implements UploadTransport {
         if (hooks.signal.aborted) throw new TransportError('interrupted', { aborted: true, bytesSent: offset - from });
         if (this.cutAt !== null && offset >= this.cutAt) throw new TransportError('connection reset', { bytesSent: offset - from });
         await new Promise((r) => setTimeout(r, this.stepDelayMs));
-        offset = Math.min(job.size, offset + step);
+        const next = Math.min(job.size, offset + step);
+        if (job.hash) digest.add(bytes.subarray(offset, next), offset);
+        this.sent.set(job.videoId, (this.sent.get(job.videoId) ?? 0) + (next - offset));
+        offset = next;
         this.offsets.set(job.videoId, offset);
-        this.sent.set(job.videoId, (this.sent.get(job.videoId) ?? 0) + Math.min(step, job.size - (offset - step)));
         hooks.onProgress(offset, job.size);
       }
-      return { bytesSent: job.size - from, resumedFrom: from };
+      return { bytesSent: job.size - from, resumedFrom: from, ...(job.hash ? { digest: digest.digest() } : {}) };
     } finally {
       this.inFlight -= 1;
     }
@@ -125,8 +156,10 @@ describe('UploadQueue', () => {
     expect([...backend.rows.values()].every((r) => r.status === 'ready')).toBe(true);
     expect(transport.forgotten).toHaveLength(2);
     expect(exitCodeFor(report)).toBe(ExitCode.partial);
-    // Refusals come before any file starts.
-    const firstStart = events.findIndex((e) => e.type === 'hashing');
+    // Refusals come before any file starts; a first upload hashes as it sends: no separate pass.
+    expect(events.some((e) => e.type === 'hashing')).toBe(false);
+    expect([...backend.rows.values()].map((r) => r.sha256)).toEqual([await sha256File(at('c1.mp4')), await sha256File(at('c2.mp4'))]);
+    const firstStart = events.findIndex((e) => e.type === 'started');
     const lastRefusal = events.map((e) => e.type).lastIndexOf('refused');
     expect(lastRefusal).toBeLessThan(firstStart);
   });
@@ -257,51 +290,61 @@ describe('UploadQueue', () => {
     expect(backend.calls.some((c) => c.startsWith('begin'))).toBe(false);
   });
 
-  it('hashes ahead of the uploads, and not again with a hash cache', async () => {
+  it('learns the sha256 from the sending read; with the hash cache a later run knows it before begin_video', async () => {
     const hashCache = await HashCache.loadFromDir(at('state-hashes'));
-    const transport = new MemoryTransport();
-    transport.stepDelayMs = 10;
-    const order: string[] = [];
     const inputs = [1, 2, 3].map((i) => ({ moduleId: 'm6', path: at(`c${i}.mp4`) }));
-    await queue(new MemoryBackend(), transport, { concurrency: 1, hashCache, onEvent: (e) => (e.type === 'hashing' || e.type === 'started') && order.push(`${e.type} ${e.file.slice(-6)}`) }).run(inputs);
-    // With one upload at a time, the next files are hashed before the first upload starts.
-    expect(order.indexOf('hashing c2.mp4')).toBeLessThan(order.indexOf('started c1.mp4'));
-    expect(order.indexOf('hashing c3.mp4')).toBeLessThan(order.indexOf('started c2.mp4'));
+    const hashing: string[] = [];
+    const first = new MemoryBackend();
+    await queue(first, new MemoryTransport(), { concurrency: 1, hashCache, onEvent: (e) => e.type === 'hashing' && hashing.push(e.file) }).run(inputs);
+    expect(hashing).toEqual([]);
+    expect(first.begins).toEqual([null, null, null]);
     expect(hashCache.size).toBe(3);
-    const again: string[] = [];
-    const report = await queue(new MemoryBackend(), new MemoryTransport(), { hashCache, onEvent: (e) => e.type === 'hashing' && again.push(e.file) }).run(inputs);
+    const again = new MemoryBackend();
+    const report = await queue(again, new MemoryTransport(), { hashCache, onEvent: (e) => e.type === 'hashing' && hashing.push(e.file) }).run(inputs);
     expect(report.files.every((f) => f.status === 'uploaded')).toBe(true);
-    expect(again).toEqual([]);
+    expect(hashing).toEqual([]);
+    expect(again.begins).toEqual(await Promise.all(inputs.map((i) => sha256File(i.path))));
   });
 
   it('remembers hashes on disk for the next run, keyed by path, size, mtime, ctime and inode', async () => {
     const inputs = [4, 5].map((i) => ({ moduleId: 'm7', path: at(`c${i}.mp4`) }));
-    const hashing = (into: string[]) => (e: UploadEvent) => e.type === 'hashing' && into.push(e.file);
     // Hashed well after the files last changed, so the entries are worth saving.
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       vi.setSystemTime(Date.now() + 60_000);
       const first = await HashCache.loadFromDir(at('state-disk'));
-      const hashed: string[] = [];
-      const report = await queue(new MemoryBackend(), new MemoryTransport(), { hashCache: first, onEvent: hashing(hashed) }).run(inputs);
-      expect(hashed).toHaveLength(2);
+      const report = await queue(new MemoryBackend(), new MemoryTransport(), { hashCache: first }).run(inputs);
       await first.save();
 
       const second = await HashCache.loadFromDir(at('state-disk'));
-      const again: string[] = [];
-      const repeat = await queue(new MemoryBackend(), new MemoryTransport(), { hashCache: second, onEvent: hashing(again) }).run(inputs);
-      expect(again).toEqual([]);
-      expect(repeat.files.map((f) => f.sha256)).toEqual(report.files.map((f) => f.sha256));
+      const known = new MemoryBackend();
+      const repeat = await queue(known, new MemoryTransport(), { hashCache: second }).run(inputs);
+      expect(known.begins).toEqual(report.files.map((f) => f.sha256));
       expect(repeat.files.map((f) => f.sha256)).toEqual(await Promise.all(inputs.map(async (i) => sha256(await readFile(i.path)))));
 
-      // A touched file is hashed again.
+      // A touched file is not known any more: its hash comes from the upload again.
       await utimes(inputs[0]!.path, new Date(), new Date());
-      const touched: string[] = [];
-      await queue(new MemoryBackend(), new MemoryTransport(), { hashCache: second, onEvent: hashing(touched) }).run(inputs);
-      expect(touched).toEqual([inputs[0]!.path]);
+      const touched = new MemoryBackend();
+      await queue(touched, new MemoryTransport(), { hashCache: second }).run(inputs);
+      expect(touched.begins).toEqual([null, report.files[1]!.sha256]);
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('copies bytes stored in another module on the server instead of sending them', async () => {
+    const backend = new MemoryBackend();
+    const transport = new MemoryTransport();
+    await queue(backend, transport).run([{ moduleId: 'm10', path: at('c6.mp4') }]);
+    const sentBefore = [...transport.sent.values()].reduce((a, b) => a + b, 0);
+    const hashing: string[] = [];
+    const report = await queue(backend, transport, { onEvent: (e) => e.type === 'hashing' && hashing.push(e.file) }).run([{ moduleId: 'm11', path: at('c6.mp4') }]);
+    expect(report.files[0]).toMatchObject({ status: 'copied', bytes_sent: 0, sha256: await sha256File(at('c6.mp4')) });
+    // Found by size and probe, confirmed by a full hash, then copied: not one byte sent.
+    expect(hashing).toEqual([at('c6.mp4')]);
+    expect([...transport.sent.values()].reduce((a, b) => a + b, 0)).toBe(sentBefore);
+    expect(backend.copies).toEqual([[`u/s/m10/v1/c6.mp4`, `u/s/m11/v2/c6.mp4`]]);
+    expect(backend.rows.get('v2')).toMatchObject({ status: 'ready', sha256: await sha256File(at('c6.mp4')) });
   });
 
   it('returns an empty report for no input, without calling the server', async () => {

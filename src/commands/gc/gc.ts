@@ -1,5 +1,5 @@
 import type { Context } from '../../core/context.js';
-import { applyPlan, makePlan, nothingCleaned, serviceRoleClient, type GcPlan } from '../../core/gc.js';
+import { abandonedUploads, applyPlan, endUploads, makePlan, nothingCleaned, openResumeStore, serviceRoleClient, type GcPlan } from '../../core/gc.js';
 import { message, none, type View } from '../../ui/printer.js';
 import { assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
 import { formatBytes } from '../../ui/format.js';
@@ -10,6 +10,9 @@ export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Pr
   const admin = serviceKey ? await serviceRoleClient(ctx.io, api, serviceKey) : null;
   const plan = await makePlan(api, admin);
   const lines = describePlan(plan);
+  const store = await openResumeStore(ctx.io.env);
+  const abandoned = await abandonedUploads(store, api, new Set(plan.stale.map((v) => v.id)));
+  if (abandoned.length) lines.push(`${abandoned.length} resumable upload${abandoned.length === 1 ? '' : 's'} abandoned on this machine (the server's partial files)`);
   if (lines.length === 0) return message('Nothing to clean up.', nothingCleaned(admin !== null));
   for (const line of lines) ctx.io.info(line);
   // After the plan, not before: with nothing to clean there is nothing to confirm, and what
@@ -20,6 +23,7 @@ export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Pr
     return none();
   }
   const result = await applyPlan(api, admin, plan);
+  result.uploads_ended = await endUploads(store, api, abandoned);
   if (result.storage_error) ctx.io.warn(`some files could not be removed (${result.storage_error}); they stay queued, run \`session gc\` again later`);
   const parts = [
     `${result.queued_removed} file${result.queued_removed === 1 ? '' : 's'} of deleted videos`,

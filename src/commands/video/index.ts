@@ -21,7 +21,8 @@ export function registerVideoCommands(program: Command): void {
       `
 Each file is checked before any byte is sent (exists, size, type by extension and
 by content). A file already uploaded to the module with the same bytes is reported
-"unchanged" and not sent again. Interrupted uploads (Ctrl-C, a lost connection, a
+"unchanged" and not sent again; one stored elsewhere in your account is "copied" on
+the server. Each file is read once: its sha256 is computed as it is sent. Interrupted uploads (Ctrl-C, a lost connection, a
 killed process) resume where they stopped when the same command runs again.
 Exit 6 when some files failed or were refused (the report says which), 130 on Ctrl-C.
 ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video upload 9c1e lectures/*.mp4 --concurrency 4', 'session video upload 9c1e big.mkv --json | jq ".files[] | select(.status == \\"failed\\")"'])}`,
@@ -47,9 +48,17 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
     .alias('mv')
     .description('Move a video within its module, in one atomic step')
     .argument('<video>', 'video id or id prefix (4+ characters)')
-    .requiredOption('--to <position>', 'to this position (1 is first)', (v) => parsePosition(v, '--to'))
-    .addHelpText('after', examples(['session video move 7d3a --to 1', 'session video move 7d3a --to 3 --json']))
-    .action(action(async (ctx, videoRef: string, opts: { to: number }) => (await import('./move.js')).run({ video: videoRef, to: opts.to }, ctx)));
+    .option('--to <position>', 'to this position (1 is first)', (v) => parsePosition(v, '--to'))
+    .option('--before <video>', 'just before this video of the same module')
+    .option('--after <video>', 'just after this video of the same module')
+    .option('--first', 'to the first position')
+    .option('--last', 'to the last position')
+    .addHelpText('after', examples(['session video move 7d3a --to 1', 'session video move 7d3a --after 0b9e', 'session video move 7d3a --last --json']))
+    .action(
+      action(async (ctx, videoRef: string, opts: { to?: number; before?: string; after?: string; first?: boolean; last?: boolean }) =>
+        (await import('./move.js')).run({ ...opts, video: videoRef }, ctx),
+      ),
+    );
 
   video
     .command('rm')

@@ -3,7 +3,10 @@ import type { View } from '../../ui/printer.js';
 import { checkRef } from '../../core/refs.js';
 import { resolveRef } from '../../core/content.js';
 import { CliError, ExitCode, interruptedError, usageError } from '../../core/errors.js';
-import { exitCodeFor, type UploadReport } from '../../core/upload/queue.js';
+import { exitCodeFor, type UploadInput, type UploadReport } from '../../core/upload/queue.js';
+import type { Api } from '../../core/api.js';
+import type { UploadLimits } from '../../core/upload/checks.js';
+import type { HashCache } from '../../core/upload/hash-cache.js';
 import { DEFAULT_CONCURRENCY } from '../../core/constants.js';
 import { uploadReportView } from './views.js';
 
@@ -25,11 +28,68 @@ export async function run(opts: UploadOptions, ctx: Context): Promise<{ view: Vi
   // Fail fast (exit 4) on a module that is not yours, before hashing gigabytes.
   const module = await resolveRef(api, 'module', ref, { verify: true });
 
-  const { runUploads } = await import('../../core/upload/run.js');
-  const report = await runUploads(ctx, api, opts.files.map((path) => ({ moduleId: module.id, path })), { concurrency });
+  const report = await uploadInTerminal(ctx, api, opts.files.map((path) => ({ moduleId: module.id, path })), { concurrency });
 
   const view = uploadReportView(report.files);
   return { view, report, error: reportError(report, opts) };
+}
+
+export interface TerminalUploadOptions {
+  concurrency: number;
+  /** Limits already fetched (saves one request). */
+  limits?: UploadLimits | null;
+  /** The hash cache the caller already loaded (import hashed every file to plan); else loaded here. Saved at the end either way. */
+  hashCache?: HashCache;
+}
+
+/**
+ * Runs uploads for a command at a terminal: progress on stderr, Ctrl-C / SIGTERM handling
+ * (the first stops cleanly and keeps what the server has resumable; a second saves the hash
+ * cache and exits 130 at once), the hash cache loaded and saved. `import` uses it too.
+ */
+export async function uploadInTerminal(ctx: Context, api: Api, inputs: UploadInput[], opts: TerminalUploadOptions): Promise<UploadReport> {
+  const [{ runUploads }, { HashCache }, { stateDir }, { createUploadProgress }] = await Promise.all([
+    import('../../core/upload/run.js'),
+    import('../../core/upload/hash-cache.js'),
+    import('../../config/paths.js'),
+    import('../../ui/progress.js'),
+  ]);
+  const dir = stateDir(ctx.io.env);
+  const hashCache = opts.hashCache ?? (await HashCache.loadFromDir(dir));
+  const progress = await createUploadProgress(ctx.io, { concurrency: opts.concurrency });
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals += 1;
+    // A second Ctrl-C means now: the stored upload URLs already make the next run resume.
+    if (signals > 1) {
+      try {
+        hashCache.saveSync();
+      } catch {
+        // Written by rename or not at all: the next run re-hashes at worst.
+      }
+      process.exit(ExitCode.interrupted);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await runUploads(api, inputs, {
+      concurrency: opts.concurrency,
+      stateDir: dir,
+      hashCache,
+      signal: controller.signal,
+      onEvent: (event) => progress.onEvent(event),
+      limits: opts.limits ?? null,
+      debug: (line) => ctx.io.debug(`tus ${line}`),
+    });
+  } finally {
+    await progress.stop();
+    await hashCache.save().catch((err: unknown) => ctx.io.debug(`could not save the hash cache: ${(err as Error).message}`));
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function reportError(report: UploadReport, opts: UploadOptions): CliError | null {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { CliError, ExitCode, firstLine, type ExitCodeValue } from '../errors.js';
 import { checkFiles, type CheckedFile, type UploadLimits } from './checks.js';
-import { sha256File } from './hash.js';
+import { probeFile, sha256File } from './hash.js';
 import type { HashCache } from './hash-cache.js';
 import type { VideoMetadata } from '../media.js';
 import { DEFAULT_CONCURRENCY } from '../constants.js';
@@ -28,21 +28,39 @@ export type UploadInput =
   | { moduleId: string; path: string; key?: string | null; fileName?: string }
   | { video: UploadTarget; path: string; key?: string | null };
 
+/** A `ready` video of the caller's, as far as finding the same bytes cares. */
+export interface StoredVideo {
+  id: string;
+  module_id: string;
+  file_size: number;
+  sha256: string;
+  probe_sha256: string | null;
+  file_url: string;
+}
+
 /** The server side of an upload: the database functions the queue calls. */
 export interface UploadBackend {
   /** `upload_limits()`, called once per run. */
   limits(): Promise<UploadLimits>;
-  /** `begin_video(...)`: the existing row for the same bytes in that module, else a new `uploading` one. */
-  begin(req: { moduleId: string; fileName: string; size: number; sha256: string; mimeType: string; media?: VideoMetadata | null }): Promise<UploadTarget>;
-  /** `finish_video(id)`: marks the row `ready`. */
-  finish(videoId: string): Promise<UploadTarget>;
+  /**
+   * `begin_video(...)`: the existing row for the same bytes in that module, else a new `uploading`
+   * one. `sha256` is null when not known yet (it is sent with `finish`).
+   */
+  begin(req: { moduleId: string; fileName: string; size: number; sha256: string | null; mimeType: string; media?: VideoMetadata | null }): Promise<UploadTarget>;
+  /** `finish_video(id, sha256, probe)`: marks the row `ready` with the hash of its bytes. */
+  finish(videoId: string, hashes: { sha256: string; probe: string | null }): Promise<UploadTarget>;
   /** Records the container's metadata on a row created without it (by an import). */
   setMedia?(videoId: string, media: VideoMetadata): Promise<void>;
   /** Sets a row's import key, when an input carries one the row lacks. */
   setKey?(videoId: string, key: string): Promise<void>;
+  /** The caller's `ready` videos of these sizes (one request per run): where the same bytes may already be stored. */
+  storedLike?(sizes: number[]): Promise<StoredVideo[]>;
+  /** Copies a stored object to another path on the server (Storage's `object/copy`). */
+  copy?(fromPath: string, toPath: string): Promise<void>;
 }
 
-export type UploadStatus = 'uploaded' | 'unchanged' | 'failed' | 'refused';
+/** `copied`: the same bytes were already stored in the account and were copied on the server. */
+export type UploadStatus = 'uploaded' | 'copied' | 'unchanged' | 'failed' | 'refused';
 
 /** One line of the per-file report (`--json` prints these under `files`). */
 export interface UploadFileReport {
@@ -69,6 +87,7 @@ export type UploadEvent =
   | { type: 'refused'; index: number; file: string; reason: string }
   | { type: 'queued'; index: number; file: string; size: number }
   | { type: 'hashing'; index: number; file: string; size: number }
+  | { type: 'copying'; index: number; file: string; from: string; videoId: string }
   | { type: 'started'; index: number; file: string; size: number; resumedFrom: number; videoId: string }
   | { type: 'progress'; index: number; file: string; offset: number; size: number }
   | { type: 'retry'; index: number; file: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
@@ -85,13 +104,10 @@ export interface UploadQueueOptions {
   isTransient?: (err: unknown) => boolean;
   /** Aborting stops new work and aborts sends; resume state is kept. */
   signal?: AbortSignal;
-  /** Remembers sha256 by file (path, size, mtime, ctime, inode), so a re-run does not read a large file twice. */
+  /** Remembers sha256 by file (path, size, mtime, ctime, inode), so a re-run does not read a large file again. */
   hashCache?: Pick<HashCache, 'get' | 'set'>;
   onEvent?: (event: UploadEvent) => void;
 }
-
-/** Files hashed ahead of the uploads, so hashing overlaps sending. */
-const HASH_AHEAD = 2;
 
 /** Network failures and 5xx are transient; usage, auth, not-found and conflicts are not. */
 export function isTransientError(err: unknown): boolean {
@@ -112,17 +128,24 @@ interface Planned {
 }
 
 /**
- * Uploads files to video rows: checks every file first (one `upload_limits()` call),
- * then per file, `concurrency` at a time: sha256, `begin_video` (same bytes → same row;
- * a `ready` row with the same hash is "unchanged"), the transport, `finish_video`.
+ * Uploads files to video rows: checks every file first (one `upload_limits()` call), asks
+ * once which of the caller's stored videos have the same sizes, then per file,
+ * `concurrency` at a time:
+ * - the sha256, only when it is known without reading (the hash cache) or worth reading
+ *   the whole file for (a stored video of the same size and probe: likely the same bytes);
+ * - `begin_video` (same bytes in the module → that row: "unchanged");
+ * - the same bytes stored elsewhere in the account → copied on the server ("copied");
+ * - else the transport, hashing the file from the same reads that send it;
+ * - `finish_video` with the sha256.
  * Never throws for a file's failure: `run` returns a report with one entry per input.
  */
 export class UploadQueue {
   private readonly opts: Required<Omit<UploadQueueOptions, 'signal' | 'onEvent' | 'hashCache'>> & Pick<UploadQueueOptions, 'signal' | 'onEvent' | 'hashCache'>;
   private readonly sameBytes = new Map<string, Promise<unknown>>();
-  private readonly hashes = new Map<number, Promise<string>>();
-  private hashing = 0;
-  private readonly hashWaiters: Array<() => void> = [];
+  /** The caller's stored videos by size, asked once per run. */
+  private stored: Promise<Map<number, StoredVideo[]>> | null = null;
+  /** Sizes shared by several files of this run. */
+  private twinSizes = new Set<number>();
 
   constructor(opts: UploadQueueOptions) {
     this.opts = {
@@ -166,14 +189,15 @@ export class UploadQueue {
       this.emit({ type: 'queued', index, file: input.path, size: check.file.size });
     });
 
+    this.stored = this.lookUpStored(planned.map((p) => p.checked.size));
+    // Files of one size given together are likely copies of each other: worth hashing before sending.
+    const sizes = new Map<number, number>();
+    for (const p of planned) sizes.set(p.checked.size, (sizes.get(p.checked.size) ?? 0) + 1);
+    this.twinSizes = new Set([...sizes].filter(([, n]) => n > 1).map(([size]) => size));
     let next = 0;
-    const lookahead = this.opts.concurrency + HASH_AHEAD;
-    for (const item of planned.slice(0, lookahead)) this.hashOf(item);
     const worker = async (): Promise<void> => {
       while (next < planned.length) {
         const item = planned[next++]!;
-        const ahead = planned[next - 1 + lookahead];
-        if (ahead) this.hashOf(ahead);
         const report = await this.uploadOne(item);
         reports[item.index] = report;
         this.emit({ type: 'finished', index: item.index, report });
@@ -197,11 +221,13 @@ export class UploadQueue {
 
     try {
       this.throwIfAborted();
-      sha = await this.hashOf({ index, input, checked });
+      sha = await this.knownHash(index, input, checked);
       await turn;
       this.throwIfAborted();
 
-      const sameKey = `${'video' in input ? input.video.module_id : input.moduleId}|${sha}`;
+      // Two inputs with the same bytes (or, hash unknown, the same name and size) for one module would race each other.
+      const moduleId = 'video' in input ? input.video.module_id : input.moduleId;
+      const sameKey = sha ? `${moduleId}|${sha}` : `${moduleId}|${('fileName' in input && input.fileName) || checked.name}|${checked.size}`;
       const before = this.sameBytes.get(sameKey);
       let release!: () => void;
       const mine = new Promise<void>((r) => (release = r));
@@ -209,7 +235,7 @@ export class UploadQueue {
       try {
         if (before) await before;
         this.throwIfAborted();
-        return await this.sendAndFinish(index, input, checked, sha, passTurn, (id) => (videoId = id), (n) => (bytesSent = n));
+        return await this.sendAndFinish(index, input, checked, sha, passTurn, (id) => (videoId = id), (n) => (bytesSent = n), (s) => (sha = s));
       } finally {
         release();
       }
@@ -224,22 +250,23 @@ export class UploadQueue {
     index: number,
     input: UploadInput,
     checked: CheckedFile,
-    sha: string,
+    known: string | null,
     passTurn: () => void,
     setVideoId: (id: string) => void,
     setBytesSent: (n: number) => void,
+    setSha: (sha: string) => void,
   ): Promise<UploadFileReport> {
     const file = input.path;
     let video: UploadTarget;
     if ('video' in input) {
       video = input.video;
-      if (video.sha256 && video.sha256 !== sha) {
+      if (video.sha256 && known && video.sha256 !== known) {
         throw new CliError(`${file}: the file changed since its video row was created (sha256 differs)`, { code: 'file_changed', exitCode: ExitCode.conflict });
       }
     } else {
       const moduleId = input.moduleId;
       video = await this.withRetries(index, file, () =>
-        this.opts.backend.begin({ moduleId, fileName: input.fileName ?? checked.name, size: checked.size, sha256: sha, mimeType: checked.mimeType, media: checked.media }),
+        this.opts.backend.begin({ moduleId, fileName: input.fileName ?? checked.name, size: checked.size, sha256: known, mimeType: checked.mimeType, media: checked.media }),
       );
     }
     passTurn();
@@ -247,8 +274,19 @@ export class UploadQueue {
     if (input.key && this.opts.backend.setKey && video.key !== input.key) await this.opts.backend.setKey(video.id, input.key);
     if ('video' in input && checked.media && this.opts.backend.setMedia && input.video.duration_ms == null) await this.opts.backend.setMedia(video.id, checked.media);
 
-    if (video.status === 'ready' && video.sha256 === sha) {
-      return this.report(input, { status: 'unchanged', video_id: video.id, size: checked.size, sha256: sha });
+    if (video.status === 'ready' && known && video.sha256 === known) {
+      return this.report(input, { status: 'unchanged', video_id: video.id, size: checked.size, sha256: known });
+    }
+
+    // The same bytes already stored elsewhere in the account: copy them on the server.
+    const expected = known ?? ('video' in input ? input.video.sha256 : null);
+    const source = expected ? await this.storedCopyOf(expected, checked.size, video.id) : null;
+    if (source && expected && this.opts.backend.copy) {
+      const copied = await this.copyStored(index, file, source, video).catch(() => false);
+      if (copied) {
+        await this.withRetries(index, file, () => this.opts.backend.finish(video.id, { sha256: expected, probe: source.probe_sha256 }));
+        return this.report(input, { status: 'copied', video_id: video.id, size: checked.size, sha256: expected });
+      }
     }
 
     const job: TransportJob = {
@@ -258,6 +296,7 @@ export class UploadQueue {
       mtimeMs: checked.mtimeMs,
       objectName: video.file_url,
       contentType: video.mime_type ?? checked.mimeType,
+      hash: known === null,
     };
     let resumedFrom = 0;
     const signal = this.opts.signal ?? new AbortController().signal;
@@ -275,40 +314,67 @@ export class UploadQueue {
     });
     setBytesSent(sent.bytesSent);
     this.throwIfAborted();
-    await this.withRetries(index, file, () => this.opts.backend.finish(video.id));
+    const sha = known ?? sent.digest?.sha256;
+    if (!sha) throw new Error(`${file}: the transport returned no sha256`);
+    setSha(sha);
+    if (known === null) this.opts.hashCache?.set(checked.absPath, checked, sha);
+    if ('video' in input && input.video.sha256 && input.video.sha256 !== sha) {
+      throw new CliError(`${file}: the file changed since its video row was created (sha256 differs)`, { code: 'file_changed', exitCode: ExitCode.conflict });
+    }
+    await this.withRetries(index, file, () => this.opts.backend.finish(video.id, { sha256: sha, probe: sent.digest?.probe ?? null }));
     await this.opts.transport.forget(job).catch(() => undefined);
     return this.report(input, { status: 'uploaded', video_id: video.id, bytes_sent: sent.bytesSent, size: checked.size, sha256: sha });
   }
 
   /**
-   * The file's sha256, computed once: at most `HASH_AHEAD` files at a time, started ahead of
-   * their upload so reading for the hash overlaps sending the files before.
+   * The sha256 when it costs no full read (the hash cache), or when a full read is worth it: a
+   * stored video of the same size (and probe, where it has one) is likely the same bytes, and
+   * then copying or skipping beats sending. Null: the upload computes it as it reads.
    */
-  private hashOf(item: Pick<Planned, 'index' | 'input' | 'checked'>): Promise<string> {
-    let hash = this.hashes.get(item.index);
-    if (hash) return hash;
-    hash = (async () => {
-      const { checked } = item;
-      const cached = this.opts.hashCache?.get(checked.absPath, checked);
-      if (cached) return cached;
-      while (this.hashing >= HASH_AHEAD) await new Promise<void>((r) => this.hashWaiters.push(r));
-      this.hashing += 1;
-      try {
-        this.throwIfAborted();
-        this.emit({ type: 'hashing', index: item.index, file: item.input.path, size: checked.size });
-        const hashOpts: { signal?: AbortSignal } = {};
-        if (this.opts.signal) hashOpts.signal = this.opts.signal;
-        const sha = await sha256File(checked.absPath, hashOpts);
-        this.opts.hashCache?.set(checked.absPath, checked, sha);
-        return sha;
-      } finally {
-        this.hashing -= 1;
-        this.hashWaiters.shift()?.();
+  private async knownHash(index: number, input: UploadInput, checked: CheckedFile): Promise<string | null> {
+    const cached = this.opts.hashCache?.get(checked.absPath, checked);
+    if (cached) return cached;
+    const candidates = (await this.stored)?.get(checked.size) ?? [];
+    const others = candidates.filter((c) => !('video' in input) || c.id !== input.video.id);
+    const twin = this.twinSizes.has(checked.size);
+    if (others.length === 0 && !twin) return null;
+    if (!twin && others.every((c) => c.probe_sha256 !== null)) {
+      const probe = await probeFile(checked.absPath, checked.size);
+      if (!others.some((c) => c.probe_sha256 === probe)) return null;
+    }
+    this.emit({ type: 'hashing', index, file: input.path, size: checked.size });
+    const hashOpts: { signal?: AbortSignal } = {};
+    if (this.opts.signal) hashOpts.signal = this.opts.signal;
+    const sha = await sha256File(checked.absPath, hashOpts);
+    this.opts.hashCache?.set(checked.absPath, checked, sha);
+    return sha;
+  }
+
+  private async lookUpStored(sizes: number[]): Promise<Map<number, StoredVideo[]>> {
+    const bySize = new Map<number, StoredVideo[]>();
+    const { backend } = this.opts;
+    if (!backend.storedLike || sizes.length === 0) return bySize;
+    try {
+      for (const row of await backend.storedLike([...new Set(sizes)])) {
+        const size = Number(row.file_size);
+        bySize.set(size, [...(bySize.get(size) ?? []), row]);
       }
-    })();
-    hash.catch(() => undefined);
-    this.hashes.set(item.index, hash);
-    return hash;
+    } catch {
+      // Only an optimisation: without it, every file is sent.
+    }
+    return bySize;
+  }
+
+  /** A stored `ready` object with these bytes, other than the row itself. */
+  private async storedCopyOf(sha: string, size: number, selfId: string): Promise<StoredVideo | null> {
+    const candidates = (await this.stored)?.get(size) ?? [];
+    return candidates.find((c) => c.sha256 === sha && c.id !== selfId) ?? null;
+  }
+
+  private async copyStored(index: number, file: string, source: StoredVideo, video: UploadTarget): Promise<boolean> {
+    this.emit({ type: 'copying', index, file, from: source.file_url, videoId: video.id });
+    await this.withRetries(index, file, () => this.opts.backend.copy!(source.file_url, video.file_url));
+    return true;
   }
 
   /** Runs a database call, retrying transient failures after the configured pauses. */

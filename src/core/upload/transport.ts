@@ -7,6 +7,8 @@ export interface TransportJob {
   /** Object path in the bucket: the row's `file_url`. */
   objectName: string;
   contentType: string;
+  /** Hash the bytes as they are read for sending (the sha256 is not known yet). */
+  hash?: boolean;
 }
 
 export interface TransportHooks {
@@ -22,6 +24,8 @@ export interface TransportResult {
   /** Bytes sent by this run (the size minus the offset it resumed from). */
   bytesSent: number;
   resumedFrom: number;
+  /** With `job.hash`: the file's sha256 and probe, from the same reads that sent it (and a resumed prefix). */
+  digest?: { sha256: string; probe: string };
 }
 
 /**

@@ -1,10 +1,20 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { CliError, ExitCode } from '../errors.js';
+import { HashingFileSource } from './file-source.js';
+import { FileDigest } from './hash.js';
 import type { ResumeStore } from './resume-store.js';
 import { uploadFingerprint } from './resume-store.js';
 import { TransportError, type TransportHooks, type TransportJob, type TransportResult, type UploadTransport } from './transport.js';
 
 /** Supabase Storage accepts tus chunks of exactly 6 MiB (the last one smaller). */
 export const TUS_CHUNK_SIZE = 6 * 1024 * 1024;
+/**
+ * A server that takes larger chunks says so in this response header (the local backend does;
+ * hosted Supabase requires 6 MiB and sends none). The client then sends chunks up to
+ * LARGE_CHUNK_SIZE after the first one.
+ */
+export const CHUNK_LIMIT_HEADER = 'X-Upload-Chunk-Limit';
+export const LARGE_CHUNK_SIZE = 32 * 1024 * 1024;
 /** Pauses between tus request retries, as Supabase's own examples use. */
 export const TUS_RETRY_DELAYS = [0, 3000, 5000, 10_000, 20_000];
 
@@ -22,6 +32,8 @@ export interface TusTransportOptions {
   retryDelays?: number[];
   /** `cacheControl` metadata (seconds). */
   cacheControl?: string;
+  /** Larger chunks when the server's CHUNK_LIMIT_HEADER allows them (default LARGE_CHUNK_SIZE; 0 keeps `chunkSize`). */
+  largeChunkSize?: number;
   debug?: (line: string) => void;
 }
 
@@ -41,16 +53,18 @@ interface DetailedErrorLike extends Error {
 }
 
 /**
- * Sends a file to `<url>/storage/v1/upload/resumable` with tus-js-client: 6 MiB chunks,
- * `x-upsert`, the object path of the video row, the token refreshed before every
- * request, and the upload URL kept in the resume store so a later run resumes from the
- * server's offset (HEAD) instead of byte 0.
+ * Sends a file to `<url>/storage/v1/upload/resumable` with tus-js-client: 6 MiB chunks
+ * (larger only where the server says it takes them), `x-upsert`, the object path of the
+ * video row, the token refreshed before every request, and the upload URL kept in the
+ * resume store so a later run resumes from the server's offset (HEAD) instead of byte 0.
+ * The bytes are read once: the same reads feed the requests and, with `job.hash`, the
+ * file's sha256 (a resumed upload re-reads only the part the server has, for the hash).
  */
 export class TusTransport implements UploadTransport {
   private readonly opts: Required<Omit<TusTransportOptions, 'debug'>> & Pick<TusTransportOptions, 'debug'>;
 
   constructor(opts: TusTransportOptions) {
-    this.opts = { bucket: 'videos', chunkSize: TUS_CHUNK_SIZE, retryDelays: TUS_RETRY_DELAYS, cacheControl: '3600', ...opts };
+    this.opts = { bucket: 'videos', chunkSize: TUS_CHUNK_SIZE, retryDelays: TUS_RETRY_DELAYS, cacheControl: '3600', largeChunkSize: LARGE_CHUNK_SIZE, ...opts };
   }
 
   get endpoint(): string {
@@ -70,8 +84,30 @@ export class TusTransport implements UploadTransport {
     // CommonJS: bundled, the classes sit on the default export.
     const tus = (await import('tus-js-client')) as typeof import('tus-js-client') & { default?: typeof import('tus-js-client') };
     const Upload = tus.Upload ?? tus.default!.Upload;
+    const file = await open(job.absPath, 'r');
+    const source = new HashingFileSource(file, job.size, job.hash ? new FileDigest(job.size) : null, hooks.signal);
+    try {
+      const sent = await this.sendWith(Upload, job, hooks, source);
+      if (!job.hash) return sent;
+      const digest = await source.finish();
+      // The hash must describe the file as it was sent: a file changed meanwhile is not finished.
+      const now = await file.stat();
+      if (now.size !== job.size || Math.trunc(now.mtimeMs) !== Math.trunc(job.mtimeMs)) {
+        throw new CliError(`${job.absPath}: the file changed while it was being sent`, {
+          code: 'file_changed',
+          hint: 'run the same command again to upload the file as it is now',
+          exitCode: ExitCode.conflict,
+        });
+      }
+      return { ...sent, digest };
+    } finally {
+      source.release();
+      await file.close().catch(() => undefined);
+    }
+  }
+
+  private sendWith(Upload: typeof import('tus-js-client').Upload, job: TransportJob, hooks: TransportHooks, source: HashingFileSource): Promise<TransportResult> {
     const fingerprint = this.fingerprint(job);
-    const source = createReadStream(job.absPath);
     const delays = this.opts.retryDelays;
     let resumedFrom: number | null = null;
     let acked = 0;
@@ -83,16 +119,15 @@ export class TusTransport implements UploadTransport {
       hooks.onStart(offset);
     };
 
-    return await new Promise<TransportResult>((resolveSend, rejectSend) => {
+    return new Promise<TransportResult>((resolveSend, rejectSend) => {
       let settled = false;
       const settle = (fn: () => void): void => {
         if (settled) return;
         settled = true;
         hooks.signal.removeEventListener('abort', onAbort);
-        source.destroy();
         fn();
       };
-      const upload = new Upload(source as unknown as Buffer, {
+      const upload = new Upload(job as unknown as Buffer, {
         endpoint: this.endpoint,
         chunkSize: this.opts.chunkSize,
         retryDelays: delays,
@@ -102,6 +137,7 @@ export class TusTransport implements UploadTransport {
         removeFingerprintOnSuccess: false,
         urlStorage: this.opts.store,
         fingerprint: async () => fingerprint,
+        fileReader: source.reader() as unknown as import('tus-js-client').UploadOptions['fileReader'],
         headers: { apikey: this.opts.apiKey, 'x-upsert': 'true' },
         metadata: {
           bucketName: this.opts.bucket,
@@ -115,10 +151,15 @@ export class TusTransport implements UploadTransport {
         },
         onAfterResponse: (req, res) => {
           this.opts.debug?.(`${req.getMethod()} ${req.getURL()} → ${res.getStatus()} offset ${res.getHeader('Upload-Offset') ?? '-'}`);
-          if (req.getMethod() === 'HEAD' && res.getStatus() >= 200 && res.getStatus() < 300) {
+          const ok = res.getStatus() >= 200 && res.getStatus() < 300;
+          if (req.getMethod() === 'HEAD' && ok) {
             const offset = Number.parseInt(res.getHeader('Upload-Offset') ?? '', 10);
             if (Number.isFinite(offset)) started(offset);
           }
+          // A server that takes larger chunks (the local backend) gets them after the first.
+          const limit = Number.parseInt(res.getHeader(CHUNK_LIMIT_HEADER) ?? '', 10);
+          const larger = Math.min(limit, this.opts.largeChunkSize);
+          if (ok && Number.isFinite(larger) && larger > (upload.options.chunkSize ?? 0)) upload.options.chunkSize = larger;
         },
         onProgress: (bytesSent) => hooks.onProgress(bytesSent, job.size),
         onChunkComplete: (_chunk, bytesAccepted) => {

@@ -66,6 +66,7 @@ export interface ListEntry {
 export type StorageOperation =
   | 'storage.object.upload'
   | 'storage.object.upload_update'
+  | 'storage.object.copy'
   | 'storage.object.get_authenticated'
   | 'storage.object.info_authenticated'
   | 'storage.object.delete'

@@ -9,13 +9,15 @@
 // back, reads, lists, signs and deletes run as the caller (database.ts), so the migrations' policies judge.
 // Errors are Storage's: HTTP 400 with the real status as a string `statusCode` (errors.ts); TUS answers
 // with real statuses and plain text. Bytes live in <dataDir>/storage (file-store.ts).
-// Not served: multipart (FormData) uploads, signed upload URLs, move/copy, bucket writes, image transforms.
+// POST /object/copy is copy.ts. Not served: multipart (FormData) uploads, signed upload URLs, move, bucket
+// writes, image transforms.
 import { join } from 'node:path';
 import type { BackendService, ServiceFactory, ServiceRequest } from '../service-contract.js';
 import { clientAddress, headersObject } from '../http.js';
 import { callerFromGateway, type StorageCaller } from './caller.js';
 import { StorageDatabase } from './database.js';
 import { sendStorageError, StorageError, storageErrors } from './errors.js';
+import { ObjectCopy } from './copy.js';
 import { ObjectFileStore } from './file-store.js';
 import { ObjectRoutes, type ObjectRequest } from './objects.js';
 import { ResumableUploads, type ResumableOptions } from './tus.js';
@@ -36,7 +38,7 @@ export function createStorageService(options: StorageServiceOptions = {}): Servi
     const objects = new ObjectRoutes(db, files, backend.jwtSecret);
     const resumable = new ResumableUploads(db, files, options.resumable);
     await resumable.init();
-    const router = new StorageRouter(objects, resumable, backend.log);
+    const router = new StorageRouter(objects, resumable, backend.log, new ObjectCopy(db, files));
     const service: BackendService = {
       prefix: STORAGE_PREFIX,
       // Signed and public downloads are opened by browsers and players that send no API key.
@@ -56,6 +58,7 @@ class StorageRouter {
     private readonly objects: ObjectRoutes,
     private readonly resumable: ResumableUploads,
     private readonly log: (line: string) => void,
+    private readonly copier: ObjectCopy,
   ) {}
 
   async handle(request: ServiceRequest): Promise<void> {
@@ -115,6 +118,10 @@ class StorageRouter {
     };
 
     switch (second) {
+      case 'copy': {
+        if (method === 'POST' && parts.length === 2) return this.copier.copy(request, caller());
+        break;
+      }
       case 'list': {
         const bucket = parts[2];
         if (method === 'POST' && bucket && parts.length === 3) return this.objects.list(request, caller(), bucket);

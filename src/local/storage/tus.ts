@@ -5,6 +5,15 @@
 // and the object row written as Storage's admin when the last byte is in. Errors are plain text with the real
 // HTTP status, as TUS routes answer.
 //
+// One copy on disk: a finished upload's file is hard-linked to the object's path and then removed from the
+// staging folder (with its info file), once the response is written. A HEAD of a finished upload is then
+// answered from the object row (offset = length), so a client that lost the last response still sees
+// the upload complete. Staging files of uploads abandoned for a day are swept when the backend starts
+// and every hour; `session gc` ends the abandoned uploads it knows with DELETE.
+//
+// Responses to POST and HEAD carry X-Upload-Chunk-Limit (the largest PATCH body taken here), so the CLI
+// may send chunks larger than Supabase's 6 MiB to this backend only.
+//
 // Differences from Supabase, on purpose: an upload answers only the user who created it, or the service
 // role (Supabase lets any caller HEAD it, and relies on the RLS rehearsal for PATCH); a missing contentType
 // is checked against the bucket's allowed types as application/octet-stream instead of skipping the check;
@@ -13,11 +22,11 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { link, mkdir, readdir, readFile, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, rmdir, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileConfigstore, FileStore, type Configstore } from '@tus/file-store';
-import { ERRORS, Server, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
+import { ERRORS, EVENTS, Server, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
 import { headerValue, headersObject } from '../http.js';
 import type { GatewayAuth } from '../service-contract.js';
 import type { SqlRequestInfo } from '../sql.js';
@@ -36,6 +45,12 @@ const WRITE_BUFFER = 1024 * 1024;
 
 /** The metadata key under which the creating user's id is kept with the upload (server-side; never from the client). */
 const OWNER_KEY = 'owner';
+
+/** Staging files untouched this long belong to abandoned uploads. */
+export const ABANDONED_UPLOAD_MS = 24 * 60 * 60 * 1000;
+
+/** Tells a client how large a chunk this backend takes (hosted Supabase sends none and takes 6 MiB). */
+export const CHUNK_LIMIT_HEADER = 'X-Upload-Chunk-Limit';
 
 export interface ResumableOptions {
   /** How long an upload URL stays valid (Supabase hosted: up to 24 h; self-hosted default 1 h). */
@@ -105,6 +120,8 @@ export class ResumableUploads {
   private readonly expiryMs: number;
   private readonly maxChunkSize: number;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** Uploads whose object row is written: their staging copy goes once the response is out. */
+  private readonly committed = new Set<string>();
 
   constructor(
     private readonly db: StorageDatabase,
@@ -139,6 +156,8 @@ export class ResumableUploads {
       onUploadFinish: (req, upload) => this.finishUpload(req, upload),
       onResponseError: (_req, err) => (err instanceof StorageError ? tusError(err.status, err.message) : undefined),
     });
+    // After the response: POST re-reads the upload for its Upload-Expires header once the finish hook returns.
+    this.server.on(EVENTS.POST_FINISH, (_req: unknown, _res: unknown, upload: Upload) => void this.dropStaging(upload.id));
     if (!options.webStreamBody) {
       // Upload bodies are piped straight into the upload file (see tus-direct-body.ts).
       interceptBodyWrites(this.server, (source, upload, maxBodySize, context, library) => this.writeDirect(source, upload, maxBodySize, context, library));
@@ -175,8 +194,44 @@ export class ResumableUploads {
         sqlRequest: { method: req.method ?? 'GET', path, headers: headersObject(req.headers) },
         upsert: headerValue(req.headers, 'x-upsert') === 'true',
       });
+      if (req.method === 'HEAD' && (await this.answerFinished(req, res, result.caller, path))) return;
+      if (req.method === 'HEAD' || req.method === 'POST') res.setHeader(CHUNK_LIMIT_HEADER, String(this.maxChunkSize));
     }
     await this.server.handle(req, res);
+  }
+
+  /**
+   * HEAD of an upload whose staging copy is gone because it finished: the object row of that version
+   * answers, offset = length. Only for its owner (or the service role), as for uploads in progress.
+   */
+  private async answerFinished(_req: IncomingMessage, res: ServerResponse, caller: StorageCaller, path: string): Promise<boolean> {
+    const last = path.split('/').pop() ?? '';
+    const id = Buffer.from(last, 'base64url').toString('utf8');
+    const parsed = parseUploadId(id);
+    if (!parsed || (await this.infoFiles.get(id).catch(() => undefined))) return false;
+    const row = await this.db.findObjectAsAdmin(parsed.bucket, parsed.objectName);
+    if (!row || row.version !== parsed.version) return false;
+    if (caller.role !== 'service_role' && (!caller.sub || row.owner_id !== caller.sub)) return false;
+    const size = String(row.metadata?.size ?? (await this.files.size(parsed.bucket, parsed.objectName, parsed.version)) ?? 0);
+    res.writeHead(200, {
+      'Tus-Resumable': '1.0.0',
+      'Cache-Control': 'no-store',
+      'Upload-Offset': size,
+      'Upload-Length': size,
+      [CHUNK_LIMIT_HEADER]: String(this.maxChunkSize),
+    });
+    res.end();
+    return true;
+  }
+
+  /** Removes a finished upload's staging file and info (the object keeps the bytes through its own link). */
+  private async dropStaging(id: string): Promise<void> {
+    if (!this.committed.delete(id)) return;
+    const parsed = parseUploadId(id);
+    await rm(join(this.files.tusDir, id), { force: true }).catch(() => undefined);
+    await this.infoFiles.delete(id).catch(() => undefined);
+    this.forget(id);
+    if (parsed) await pruneEmptyDirs(dirname(join(this.files.tusDir, id)), join(this.files.tusDir, parsed.bucket));
   }
 
   private context(req: TusRequest): RequestContext {
@@ -265,8 +320,8 @@ export class ResumableUploads {
   }
 
   /**
-   * The last byte is in: the upload file is hard-linked to the object's path (same inode, no copy; the upload
-   * keeps answering HEAD with its full offset until it expires), then the row is written as Storage's admin.
+   * The last byte is in: the upload file is hard-linked to the object's path (same inode, no copy), then the
+   * row is written as Storage's admin; the staging link goes once the response is written (dropStaging).
    */
   private async finishUpload(req: TusRequest, upload: Upload): Promise<{ headers: Record<string, string> }> {
     const ctx = this.context(req);
@@ -303,6 +358,7 @@ export class ResumableUploads {
         upsert: ctx.upsert,
       });
       if (committed.replacedVersion) await this.files.remove(bucket, objectName, committed.replacedVersion);
+      this.committed.add(upload.id);
     } catch (err) {
       if (linked) await unlink(target).catch(() => undefined);
       throw asTusError(err);
@@ -418,7 +474,11 @@ export class ResumableUploads {
     return info;
   }
 
-  /** Removes uploads (finished or not) older than the URL lifetime: their data file and their info file. */
+  /**
+   * Removes the staging files of uploads that are finished (their object row holds that version: left by a
+   * backend that kept them) or abandoned (no byte written for ABANDONED_UPLOAD_MS, or past the URL lifetime):
+   * the data file and the info file. Runs when the backend starts and every hour.
+   */
   async sweep(now = Date.now()): Promise<number> {
     let entries: string[];
     try {
@@ -429,20 +489,49 @@ export class ResumableUploads {
     let removed = 0;
     for (const entry of entries) {
       if (!entry.endsWith('.json')) continue;
+      const id = entry.slice(0, -'.json'.length);
       const infoPath = join(this.files.tusDir, entry);
+      const dataPath = infoPath.slice(0, -'.json'.length);
       try {
-        const info = JSON.parse(await readFile(infoPath, 'utf8')) as { creation_date?: string };
+        const info = JSON.parse(await readFile(infoPath, 'utf8')) as { creation_date?: string; size?: number };
         const created = info.creation_date ? Date.parse(info.creation_date) : 0;
-        if (now - created < this.expiryMs) continue;
-        await rm(infoPath.slice(0, -'.json'.length), { force: true });
+        const data = await stat(dataPath).catch(() => null);
+        const lastWrite = Math.max(data?.mtimeMs ?? 0, created);
+        const parsed = parseUploadId(id);
+        const finished =
+          data !== null && info.size !== undefined && data.size === info.size && parsed !== null
+            ? (await this.db.findObjectAsAdmin(parsed.bucket, parsed.objectName))?.version === parsed.version
+            : false;
+        if (!finished && now - lastWrite < ABANDONED_UPLOAD_MS && now - created < this.expiryMs) continue;
+        if (this.locked(id)) continue;
+        await rm(dataPath, { force: true });
         await rm(infoPath, { force: true });
-        this.forget(entry.slice(0, -'.json'.length));
+        this.forget(id);
+        if (parsed) await pruneEmptyDirs(dirname(dataPath), join(this.files.tusDir, parsed.bucket));
         removed++;
       } catch {
         // unreadable or concurrently removed: leave it for the next sweep
       }
     }
     return removed;
+  }
+
+  /** Whether a request holds the upload's object right now (it is being written). */
+  private locked(id: string): boolean {
+    return this.locker.isHeld(id);
+  }
+}
+
+/** Removes now-empty directories from `dir` up to (not including) `stop`. */
+async function pruneEmptyDirs(dir: string, stop: string): Promise<void> {
+  let current = dir;
+  while (current.startsWith(stop) && current !== stop) {
+    try {
+      await rmdir(current);
+    } catch {
+      return;
+    }
+    current = dirname(current);
   }
 }
 
@@ -494,9 +583,16 @@ class ObjectLocker implements Locker {
   constructor(private readonly waitMs: number) {}
 
   newLock(id: string): Lock {
+    return new ObjectLock(ObjectLocker.key(id), this.held, this.waitMs);
+  }
+
+  isHeld(id: string): boolean {
+    return this.held.has(ObjectLocker.key(id));
+  }
+
+  private static key(id: string): string {
     const parsed = parseUploadId(id);
-    const key = parsed ? `${parsed.bucket}/${parsed.objectName}` : id;
-    return new ObjectLock(key, this.held, this.waitMs);
+    return parsed ? `${parsed.bucket}/${parsed.objectName}` : id;
   }
 }
 

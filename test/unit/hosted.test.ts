@@ -13,7 +13,7 @@ describe('the bundled migrations', () => {
     const objects = await readBundledObjects();
     const users = objects.functions.filter((f) => f.forUsers).map((f) => f.name).sort();
     expect(users).toEqual(
-      ['ack_deleted_objects', 'add_module', 'begin_video', 'claim_deleted_objects', 'finish_video', 'import_session', 'list_modules', 'list_sessions', 'move_module', 'move_video', 'remove_module', 'remove_video', 'resolve_id', 'session_tree', 'upload_limits'].sort(),
+      ['ack_deleted_objects', 'add_module', 'begin_video', 'claim_deleted_objects', 'finish_video', 'import_session', 'list_modules', 'list_sessions', 'move_module', 'move_module_to', 'move_video', 'move_video_to', 'remove_module', 'remove_video', 'resolve_id', 'resolve_refs', 'session_tree', 'upload_limits'].sort(),
     );
     const serviceOnly = objects.functions.filter((f) => !f.forUsers).map((f) => f.name).sort();
     expect(serviceOnly).toEqual(['device_auth_decide', 'device_auth_lookup', 'device_auth_note_attempt', 'device_auth_note_start', 'device_auth_poll', 'device_auth_start']);

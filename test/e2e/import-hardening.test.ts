@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestBackend, type SignedInUser, type TestBackend } from '../support/backend.js';
-import { writeVideo } from '../support/media.js';
+import { writeVideo as writeVideoFile } from '../support/media.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = process.env.SESSION_TEST_BIN ?? path.join(root, 'bin', 'session.js');
@@ -69,6 +69,11 @@ interface ImportJson {
   dry_run: boolean;
   applied: { sessions: Array<{ modules: Array<{ id: string; key: string; videos: Array<{ status: string }> }> }>; counts: Record<string, Record<string, number>> } | null;
   uploads: { files: Array<{ status: string }> } | null;
+}
+
+async function writeVideo(file: string, size: number): Promise<string> {
+  await mkdir(path.dirname(file), { recursive: true });
+  return writeVideoFile(file, size);
 }
 
 const json = (r: Result): ImportJson => JSON.parse(String(r.stdout)) as ImportJson;

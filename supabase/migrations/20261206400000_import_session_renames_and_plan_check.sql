@@ -294,16 +294,24 @@ begin
     get diagnostics v_updated = row_count;
     -- New ones (and the new rows of replaced ones): inserted, `uploading`, at their object path.
     -- An upsert would lock and re-check all 10,000 rows of an unchanged course; this touches only what changes.
+    -- The object path's last part (the slug of the file name) is worked out once per distinct name:
+    -- private.video_object_name with placeholder ids, minus their prefix.
     insert into public.videos (id, module_id, user_id, key, file_name, file_size, mime_type, sha256, status, file_url, order_index)
     select n.id, n.module_id, v_uid, n.key, n.file_name, n.file_size, n.mime_type, n.sha256, 'uploading',
-           private.video_object_name(v_uid, v_session_id, n.module_id, n.id, n.file_name),
+           v_uid::text || '/' || v_session_id::text || '/' || n.module_id::text || '/' || n.id::text || '/' || names.slug,
            n.order_index
     -- gen_random_uuid() in the subquery's target list: one id per row.
     from (
       select gen_random_uuid() as id, d.*
       from jsonb_to_recordset(v_videos) as d(module_id uuid, key text, file_name text, file_size bigint, mime_type text, sha256 text, order_index integer)
       where not exists (select 1 from public.videos v where v.module_id = d.module_id and v.key = d.key)
-    ) n;
+    ) n
+    join (
+      select f.file_name,
+             substr(private.video_object_name(v_uid, v_session_id, '00000000-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000000', f.file_name),
+                    length(v_uid::text || '/' || v_session_id::text || '/00000000-0000-0000-0000-000000000000/00000000-0000-0000-0000-000000000000/') + 1) as slug
+      from (select distinct d.file_name from jsonb_to_recordset(v_videos) as d(file_name text)) f
+    ) names on names.file_name = n.file_name;
     get diagnostics v_created = row_count;
     v_counts := jsonb_set(v_counts, '{videos}', jsonb_build_object(
       'created', (v_counts #>> '{videos,created}')::integer + v_created - v_replaced,

@@ -110,6 +110,12 @@ export class CallerSql {
     if (!API_ROLES.has(caller.role)) throw new RoleNotAllowedError(caller.role);
     const client = await this.pool.connect();
     let broken = false;
+    // A connection the server ends mid-request (pg_terminate_backend, a restart) fails the query; without a
+    // listener, pg's 'error' event on a checked-out client would also bring the whole backend down.
+    const onLost = (): void => {
+      broken = true;
+    };
+    client.on('error', onLost);
     try {
       await client.query(options.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write');
       const claims = { ...caller.claims, role: caller.role };
@@ -142,6 +148,7 @@ export class CallerSql {
       }
       throw err;
     } finally {
+      client.off('error', onLost);
       client.release(broken);
     }
   }

@@ -69,6 +69,23 @@ export async function applyRows(api: Api, payload: Record<string, unknown>): Pro
   try {
     return await api.rpc<ImportApplied>('import_session', payload);
   } catch (err) {
+    if (err instanceof CliError && (err.code === 'network' || /socket hang up|ECONNRESET|terminated|other side closed/i.test(err.message))) {
+      // The request may have reached the database; its one transaction committed whole or not at all.
+      throw new CliError(`the connection was lost during the row phase (${err.message})`, {
+        code: 'row_phase_interrupted',
+        hint: 'the database writes every row of an import or none: run the same import again (its plan shows what is there)',
+        exitCode: ExitCode.failure,
+        cause: err,
+      });
+    }
+    if (err instanceof CliError && err.code === 'db_57014') {
+      throw new CliError(`import failed, nothing was written: the row phase took longer than the database allows one statement`, {
+        code: err.code,
+        hint: "import fewer modules at a time, or raise the limit for signed-in users (SQL: alter role authenticated set statement_timeout = '60s')",
+        exitCode: ExitCode.failure,
+        cause: err,
+      });
+    }
     if (err instanceof CliError) {
       throw new CliError(err.message.includes('nothing was written') ? `import failed: ${err.message}` : `import failed, nothing was written: ${err.message}`, {
         code: err.code,

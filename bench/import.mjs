@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,7 +154,7 @@ async function makeCourse(dir) {
 function runCli(proxyUrl, anonKey, user, workDir, cliArgs) {
   return new Promise((resolveRun) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', pathToFileURL(join(workDir, 'rss-hook.mjs')).href, join(repoRoot, 'bin/session.js'), ...cliArgs], {
+    const child = spawn(process.execPath, ['--import', pathToFileURL(join(workDir, 'rss-hook.mjs')).href, join(workDir, 'cli', 'bin', 'session.js'), ...cliArgs], {
       env: {
         PATH: process.env.PATH,
         SUPABASE_URL: proxyUrl,
@@ -360,6 +360,11 @@ async function main() {
     join(work, 'rss-hook.mjs'),
     "import { writeSync } from 'node:fs';\nprocess.on('exit', () => writeSync(2, `bench-max-rss-kib ${process.resourceUsage().maxRSS}\\n`));\n",
   );
+  // A private copy of the built CLI: a rebuild of dist/ during a long run cannot pull files from under it.
+  await cp(join(repoRoot, 'bin'), join(work, 'cli', 'bin'), { recursive: true });
+  await cp(join(repoRoot, 'dist'), join(work, 'cli', 'dist'), { recursive: true });
+  await cp(join(repoRoot, 'package.json'), join(work, 'cli', 'package.json'));
+  await symlink(join(repoRoot, 'node_modules'), join(work, 'cli', 'node_modules'));
   const server = await startServer('import', work, { statementTimeout: args['statement-timeout'] });
   const proxy = await startProxy(server.info.url);
   const loadBefore = load();

@@ -358,12 +358,12 @@ describe('renamed modules', () => {
     expect(empty.renames).toEqual([]);
   });
 
-  it('a rename that also moves lists both changes', () => {
+  it('a renamed module that swaps places: the rename is one update, the other row the one move', () => {
     const plan = planImport(
       course([M('03-z', 'z', [V('z.mp4')]), M('01-a', 'a', [V('a.mp4')])]),
       existing([cm('01-a', 'a', [cv('a.mp4')]), cm('10-z', 'z', [cv('z.mp4')])]),
       { prune: true },
     );
-    expect(lines(plan).filter((l) => l.includes('module'))).toEqual(['update module 03-z (key "10-z" → "03-z"; position 2 → 1)', 'unchanged module 01-a']);
+    expect(lines(plan).filter((l) => l.includes('module'))).toEqual(['update module 03-z (key "10-z" → "03-z")', 'move module 01-a (position 1 → 2)']);
   });
 });

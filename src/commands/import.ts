@@ -152,7 +152,8 @@ class PhaseProgress implements ImportProgress {
 
   private draw(): void {
     this.drawn = performance.now();
-    const text = this.line().slice(0, Math.max(10, (this.io.stderr as { columns?: number }).columns ?? 80) - 1);
+    const columns = (this.io.stderr as { columns?: number }).columns || 80;
+    const text = this.line().slice(0, Math.max(10, columns) - 1);
     this.io.stderr.write(`\r\x1b[K${text}`);
   }
 }

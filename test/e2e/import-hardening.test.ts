@@ -257,6 +257,27 @@ describe('apply', () => {
   }, 120_000);
 });
 
+describe('progress', () => {
+  it('on a terminal, the file check redraws one line (a real pseudo-terminal through script(1))', async () => {
+    const dir = path.join(work, 'progress');
+    for (let i = 0; i < 3; i++) await writeVideo(path.join(dir, '01-a', `p${i}.mp4`), 1000 + i);
+    const command = [bin, 'import', dir, '--dry-run'].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const r = await execa('script', ['-qec', `node ${command}`, '/dev/null'], {
+      cwd: work,
+      reject: false,
+      env: { ...env(ada), CI: '', TERM: 'xterm', COLUMNS: '80' },
+      extendEnv: false,
+      timeout: 90_000,
+    });
+    expect(r.exitCode, String(r.stdout)).toBe(0);
+    const out = String(r.stdout);
+    expect(out).toMatch(/\r\x1b\[KChecking files: \d of 3/);
+    // The line is cleared before the plan is printed; no CI-style line on a terminal.
+    expect(out).not.toContain('Checking files: 0 of 3…');
+    expect(out).toContain('Plan: 5 to create');
+  }, 60_000);
+});
+
 describe('examples/intro-to-sql', () => {
   it('the manifest and its folder update the same session: after one, the other plans no changes', async () => {
     const copy = path.join(work, 'example', 'intro-to-sql');

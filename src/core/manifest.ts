@@ -157,8 +157,14 @@ function tooLarge(bytes: number): string {
  */
 export function parseManifest(text: string, opts: ParseOptions): Manifest {
   if (text.length > MANIFEST_MAX_BYTES) throw new ManifestError([{ file: opts.source, line: null, field: '', message: tooLarge(Buffer.byteLength(text)) }]);
-  const fast = /^\s*[[{]/.test(text) ? parseJson(text) : null;
-  const tree = fast ?? parseYaml(text, opts.source);
+  let tree: ParsedTree;
+  try {
+    tree = (/^\s*[[{]/.test(text) ? parseJson(text) : null) ?? parseYaml(text, opts.source);
+  } catch (err) {
+    // Thousands of nested brackets exhaust the stack of any recursive reader: no manifest nests more than 7 deep.
+    if (err instanceof RangeError) throw new ManifestError([{ file: opts.source, line: null, field: '', message: 'is nested too deeply to be a manifest' }]);
+    throw err;
+  }
   const issues: ManifestIssue[] = [...tree.issues];
   if (issues.length === 0) {
     const reader = new ManifestReader(opts.source, issues, tree.lineOf);

@@ -284,6 +284,13 @@ describe('parseManifest: hostile input', () => {
     expect(issuesOf(big)[0]!.message).toBe(`is 64.0 MiB; manifests are limited to 64 MiB`);
   });
 
+  it('refuses absurdly deep nesting with one line instead of a crash', () => {
+    for (const deep of ['['.repeat(200_000) + ']'.repeat(200_000), `key: a\nname: ${'['.repeat(200_000)}${']'.repeat(200_000)}\nmodules: []\n`]) {
+      const issues = issuesOf(deep);
+      expect(issues.length).toBeGreaterThan(0);
+    }
+  });
+
   it('uses an absolute file path as given', () => {
     const m = parse('key: a\nname: A\nmodules:\n  - key: m\n    name: M\n    videos:\n      - file: /media/store/x.mp4\n');
     expect(m.sessions[0]!.modules[0]!.videos[0]!.absolutePath).toBe(path.resolve('/media/store/x.mp4'));

@@ -316,6 +316,7 @@ async function applyMode(ctx) {
   const first = await runCli(proxy.url, server.info.anonKey, author, work, ['import', course, '--json', '--concurrency', args.concurrency]);
   if (first.code !== 0) throw new Error(`first import failed (${first.code}):\n${first.stderr}`);
   const firstPhases = phases(mark());
+  process.stderr.write(`  first import done in ${first.ms} ms, load ${load()}\n`);
 
   const reruns = [];
   let againPlan;
@@ -329,14 +330,31 @@ async function applyMode(ctx) {
     reruns.push(again.ms);
   }
 
+  process.stderr.write(`  import: ${first.ms} ms, rows ${firstPhases.rows?.ms ?? 0} ms in ${firstPhases.rows?.requests ?? 0} requests; unchanged re-run median ${median(reruns)} ms; load ${load()}\n`);
+
+  // A baseline that fails is recorded with its time and reason, not allowed to lose the figures above.
+  const timed = async (fn) => {
+    const started = performance.now();
+    try {
+      return { wall_ms: await fn(), error: null };
+    } catch (err) {
+      return { wall_ms: Math.round(performance.now() - started), error: String(err.message ?? err) };
+    }
+  };
   // One request per row is slow enough to measure on a slice: the first 10% of the modules, scaled up.
   const sliceModules = Math.max(1, Math.ceil(MODULES / 10));
   mark = proxy.mark();
-  const perRowMs = await perRowImport(proxy.url, server.info.anonKey, await server.request('user'), hashes, sliceModules);
+  const perRowUser = await server.request('user');
+  const perRow = await timed(() => perRowImport(proxy.url, server.info.anonKey, perRowUser, hashes, sliceModules));
+  const perRowMs = perRow.wall_ms;
   const perRowRequests = phases(mark()).rows?.requests ?? 0;
+  process.stderr.write(`  per-row client: ${perRowMs} ms, ${perRowRequests} requests${perRow.error ? `, failed: ${perRow.error}` : ''}\n`);
   mark = proxy.mark();
-  const bulkMs = await bulkImport(proxy.url, server.info.anonKey, await server.request('user'), hashes);
+  const bulkUser = await server.request('user');
+  const bulk = await timed(() => bulkImport(proxy.url, server.info.anonKey, bulkUser, hashes));
+  const bulkMs = bulk.wall_ms;
   const bulkRequests = phases(mark()).rows?.requests ?? 0;
+  process.stderr.write(`  bulk client: ${bulkMs} ms, ${bulkRequests} requests${bulk.error ? `, failed: ${bulk.error}` : ''}\n`);
 
   return {
     rows,
@@ -349,8 +367,8 @@ async function applyMode(ctx) {
       planned_changes: againPlan.summary,
       bytes_sent: againPlan.uploads === null ? 0 : againPlan.uploads.files.reduce((n, f) => n + f.bytes_sent, 0),
     },
-    per_row_client: { modules: sliceModules, rows: 1 + sliceModules * (1 + VIDEOS), wall_ms: perRowMs, requests: perRowRequests, scaled_wall_ms: Math.round((perRowMs * MODULES) / sliceModules) },
-    bulk_client: { wall_ms: bulkMs, requests: bulkRequests },
+    per_row_client: { modules: sliceModules, rows: 1 + sliceModules * (1 + VIDEOS), wall_ms: perRowMs, requests: perRowRequests, scaled_wall_ms: Math.round((perRowMs * MODULES) / sliceModules), error: perRow.error },
+    bulk_client: { wall_ms: bulkMs, requests: bulkRequests, error: bulk.error },
   };
 }
 
@@ -394,7 +412,7 @@ async function main() {
         line('apply: whole command', a.import.wall_ms, requests(p)),
         line(`re-import unchanged (median of ${a.reimport_unchanged.runs})`, a.reimport_unchanged.wall_ms, requests(a.reimport_unchanged.phases), `slowest ${a.reimport_unchanged.wall_ms_max} ms; row requests ${a.reimport_unchanged.phases.rows?.requests ?? 0}; bytes sent ${a.reimport_unchanged.bytes_sent}`),
         line(`per-row client, ${a.per_row_client.rows} rows (first ${a.per_row_client.modules} modules)`, a.per_row_client.wall_ms, a.per_row_client.requests, `scaled to all rows: ${a.per_row_client.scaled_wall_ms} ms`),
-        line('bulk client, one insert per table', a.bulk_client.wall_ms, a.bulk_client.requests, 'not atomic'),
+        line('bulk client, one insert per table', a.bulk_client.wall_ms, a.bulk_client.requests, a.bulk_client.error ? `failed: ${a.bulk_client.error}` : 'not atomic'),
       );
     }
     result.load_average_after = load();

@@ -244,9 +244,9 @@ async function bulkImport(proxyUrl, anonKey, user, hashes) {
     }
   }
   const m = await client.from('modules').insert(modules);
-  if (m.error) throw new Error(m.error.message);
+  if (m.error) throw new Error(`modules insert: ${m.error.message} ${String(m.error.details ?? "").split("\n")[0]}`);
   const v = await client.from('videos').insert(videos);
-  if (v.error) throw new Error(v.error.message);
+  if (v.error) throw new Error(`videos insert: ${v.error.message} ${String(v.error.details ?? "").split("\n")[0]}`);
   return Math.round(performance.now() - started);
 }
 
@@ -338,7 +338,8 @@ async function applyMode(ctx) {
     try {
       return { wall_ms: await fn(), error: null };
     } catch (err) {
-      return { wall_ms: Math.round(performance.now() - started), error: String(err.message ?? err) };
+      const cause = err.cause ? ` (${err.cause.code ?? ''} ${err.cause.message ?? err.cause})` : '';
+      return { wall_ms: Math.round(performance.now() - started), error: `${String(err.message ?? err)}${cause}` };
     }
   };
   // One request per row is slow enough to measure on a slice: the first 10% of the modules, scaled up.

@@ -49,6 +49,8 @@ export async function describeLocalFiles(manifest: Manifest, opts: LocalFilesOpt
   const facts = new Map<string, FileFacts>();
   const issues: ManifestIssue[] = [];
   const files = [...byPath.keys()];
+  // Real paths of folders, each worked out once (a course of 10,000 files has 1,000 folders).
+  const realDirs = new Map<string, Promise<string>>();
   const started = performance.now();
   let hashed = 0;
   let done = 0;
@@ -61,7 +63,7 @@ export async function describeLocalFiles(manifest: Manifest, opts: LocalFilesOpt
     const problem = (message: string): void => {
       for (const v of uses) issues.push({ ...v.fileAt, message });
     };
-    const resolved = await resolveLink(absolutePath, first.file);
+    const resolved = await resolveLink(absolutePath, first.file, realDirs);
     if ('problem' in resolved) return problem(resolved.problem);
     if (!opts.allowOutside && !isInside(resolved.real, base)) {
       return problem(`${first.file} is outside the manifest's folder (${resolved.real}); pass --allow-outside to import files from elsewhere`);
@@ -129,25 +131,40 @@ export function isInside(file: string, folder: string): boolean {
 
 type Resolved = { real: string; info: Stats } | { problem: string };
 
-/** Follows a symbolic link once; a link to a link (a loop included) is refused. */
-async function resolveLink(absolutePath: string, shown: string): Promise<Resolved> {
+/**
+ * Follows a symbolic link once; a link to a link (a loop included) is refused. A plain file costs
+ * one lstat: its real path is its folder's (looked up once per folder) and its own name.
+ */
+async function resolveLink(absolutePath: string, shown: string, realDirs: Map<string, Promise<string>>): Promise<Resolved> {
   const own = await lstat(absolutePath);
-  let target = absolutePath;
-  if (own.isSymbolicLink()) {
-    target = path.resolve(path.dirname(absolutePath), await readlink(absolutePath));
-    let next: Stats;
+  if (!own.isSymbolicLink()) {
+    const dir = path.dirname(absolutePath);
+    let realDir = realDirs.get(dir);
+    if (realDir === undefined) {
+      realDir = realpath(dir);
+      realDirs.set(dir, realDir);
+    }
     try {
-      next = await lstat(target);
+      return { real: path.join(await realDir, path.basename(absolutePath)), info: own };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { problem: `${shown} is a symbolic link to ${target}, which does not exist` };
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') return { problem: `${shown} sits under a symbolic link loop; refused` };
       throw err;
     }
-    if (next.isSymbolicLink()) {
-      const after = path.resolve(path.dirname(target), await readlink(target));
-      return after === absolutePath || target === absolutePath
-        ? { problem: `${shown} is a symbolic link loop (${target}); refused` }
-        : { problem: `${shown} is a symbolic link to another link (${target}); links are followed once: point it at the file` };
-    }
+  }
+  const target = path.resolve(path.dirname(absolutePath), await readlink(absolutePath));
+  let next: Stats;
+  try {
+    next = await lstat(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { problem: `${shown} is a symbolic link to ${target}, which does not exist` };
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') return { problem: `${shown} sits under a symbolic link loop; refused` };
+    throw err;
+  }
+  if (next.isSymbolicLink()) {
+    const after = path.resolve(path.dirname(target), await readlink(target));
+    return after === absolutePath || target === absolutePath
+      ? { problem: `${shown} is a symbolic link loop (${target}); refused` }
+      : { problem: `${shown} is a symbolic link to another link (${target}); links are followed once: point it at the file` };
   }
   try {
     const real = await realpath(target);

@@ -223,6 +223,7 @@ export function scanJson(text: string, wanted: ReadonlySet<string> | null): { du
   let duplicate = false;
   let i = 0;
   let line = 1;
+  const keysAt: string[][] = [];
   const space = (): void => {
     for (; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -251,7 +252,9 @@ export function scanJson(text: string, wanted: ReadonlySet<string> | null): { du
     const c = text.charCodeAt(i);
     if (c === 123 /* { */ || c === 91 /* [ */) {
       const isObject = c === 123;
-      const keys = isObject ? new Set<string>() : null;
+      // One reused list of keys per depth (manifest objects have a handful): no allocation per object.
+      const keys = isObject ? (keysAt[depth] ??= []) : null;
+      if (keys) keys.length = 0;
       const close = isObject ? 125 : 93;
       i += 1;
       space();
@@ -264,8 +267,8 @@ export function scanJson(text: string, wanted: ReadonlySet<string> | null): { du
         if (keys) {
           space();
           const key = string();
-          if (keys.has(key)) duplicate = true;
-          keys.add(key);
+          if (keys.includes(key)) duplicate = true;
+          keys.push(key);
           space();
           i += 1; // ':'
           child = field === null ? null : join(field, key);

@@ -14,12 +14,21 @@ import { startMigratedPostgres } from './lib/postgres.js';
 interface Config {
   workDir: string;
   repoRoot: string;
+  /** The statement timeout of `authenticated` (Supabase's, 8s, unless the bench is told otherwise). */
+  statementTimeout?: string;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as Config;
 
 async function main(): Promise<void> {
   const postgres = await startMigratedPostgres(config.workDir, config.repoRoot);
+  if (config.statementTimeout) {
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: postgres.adminUrl });
+    await admin.connect();
+    await admin.query(`alter role authenticated set statement_timeout = '${config.statementTimeout.replace(/[^0-9a-z]/gi, '')}'`);
+    await admin.end();
+  }
 
   const dataDir = join(config.workDir, 'data');
   await mkdir(dataDir, { recursive: true });

@@ -39,9 +39,9 @@ export async function importBundled(entry, name) {
  * Starts bench/<name>.server.ts; resolves with its first line (parsed) once it is ready.
  * `request(line)` writes a line and resolves with the answer; `stop()` closes stdin and waits for the exit.
  */
-export async function startServer(name, workDir) {
+export async function startServer(name, workDir, extra = {}) {
   const outfile = await bundle(`bench/${name}.server.ts`, `${name}.server`);
-  const child = spawn(process.execPath, [outfile, JSON.stringify({ workDir, repoRoot })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [outfile, JSON.stringify({ ...extra, workDir, repoRoot })], { stdio: ['pipe', 'pipe', 'inherit'] });
   const pending = [];
   let exited = false;
   createInterface({ input: child.stdout }).on('line', (line) => pending.shift()?.resolve(JSON.parse(line)));

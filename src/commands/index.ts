@@ -35,7 +35,8 @@ function defineImport(program: Command): void {
     .option('--prune', 'delete modules and videos the manifest does not list')
     .option('--print-manifest', 'print the manifest a folder implies (or a manifest, normalised) and stop')
     .option('-c, --concurrency <n>', `files uploaded at once (default: concurrency in .sessionrc, else ${DEFAULT_CONCURRENCY})`, parseConcurrency)
-    .option('-y, --yes', 'do not ask before --prune deletes anything')
+    .option('-y, --yes', 'delete what --prune removes without asking (required when not on a terminal)')
+    .option('--allow-outside', "accept files outside the manifest's folder (absolute paths, ../, links leading out)")
     .addHelpText(
       'after',
       `
@@ -52,7 +53,7 @@ ${examples([
 ])}`,
     )
     .action(
-      action(async (ctx, source: string, opts: { dryRun?: boolean; prune?: boolean; printManifest?: boolean; concurrency?: number; yes?: boolean }) =>
+      action(async (ctx, source: string, opts: { dryRun?: boolean; prune?: boolean; printManifest?: boolean; concurrency?: number; yes?: boolean; allowOutside?: boolean }) =>
         (await import('./import.js')).run(
           {
             source,
@@ -61,6 +62,7 @@ ${examples([
             printManifest: opts.printManifest === true,
             concurrency: opts.concurrency,
             yes: opts.yes === true,
+            allowOutside: opts.allowOutside === true,
           },
           ctx,
         ),

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, stringify, type Node, type Pair, type YAMLMap } from 'yaml';
+import { readFile, stat } from 'node:fs/promises';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, visit, type Node } from 'yaml';
 import { CliError, ExitCode } from './errors.js';
 import { SESSION_TYPES, checkSessionType } from './content.js';
 
@@ -72,6 +72,8 @@ export interface Manifest {
   /** Folder that relative `file` paths start from. */
   baseDir: string;
   sessions: ManifestSession[];
+  /** Fills in the lines of issues found later (a missing file) where the parser did not record them. */
+  locate?: (issues: ManifestIssue[]) => ManifestIssue[];
 }
 
 /** The plain, serialisable form: what `export` and `--print-manifest` write and what `import` reads. */
@@ -123,11 +125,21 @@ export interface ParseOptions {
   baseDir: string;
 }
 
+/** Manifests larger than this are refused before parsing (a catalogue of 200,000 videos is about 25 MiB of JSON). */
+export const MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
+/** YAML aliases (`*name`) expanded at most this many times in total: the `yaml` library's `maxAliasCount`. */
+export const MANIFEST_MAX_ALIASES = 100;
+
 export async function readManifestFile(file: string): Promise<Manifest> {
   let text: string;
   try {
+    const info = await stat(file);
+    if (info.isFile() && info.size > MANIFEST_MAX_BYTES) {
+      throw new ManifestError([{ file, line: null, field: '', message: tooLarge(info.size) }], 'split the catalogue into several manifests (one per session) and import each');
+    }
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof ManifestError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (err as Error).message;
     throw new ManifestError([{ file, line: null, field: '', message: reason }], 'pass a manifest file (.yaml, .yml or .json) or a course folder');
@@ -135,71 +147,247 @@ export async function readManifestFile(file: string): Promise<Manifest> {
   return parseManifest(text, { source: file, baseDir: path.dirname(path.resolve(file)) });
 }
 
-/** Parses and validates a manifest. Throws ManifestError listing every problem; returns only valid manifests. */
+function tooLarge(bytes: number): string {
+  return `is ${(bytes / 2 ** 20).toFixed(1)} MiB; manifests are limited to ${MANIFEST_MAX_BYTES / 2 ** 20} MiB`;
+}
+
+/**
+ * Parses and validates a manifest. Throws ManifestError listing every problem; returns only valid manifests.
+ *
+ * JSON takes a fast path (JSON.parse, then a scan for repeated keys, which JSON.parse would drop silently):
+ * building YAML nodes with source ranges for a catalogue of 100,000 videos takes seconds and hundreds of
+ * MiB. Line numbers of a JSON manifest are looked up only when there is a problem to report.
+ */
 export function parseManifest(text: string, opts: ParseOptions): Manifest {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  const issues: ManifestIssue[] = [];
-  const lineOf = (node: { range?: [number, number, number] | null | undefined } | null | undefined): number | null =>
-    node?.range ? lines.linePos(node.range[0]).line : null;
-  const issue = (node: Node | Pair | null | undefined, field: string, message: string): void => {
-    const at = node && 'range' in node ? node : node && 'key' in node ? ((node.value as Node | null) ?? (node.key as Node | null)) : null;
-    issues.push({ file: opts.source, line: lineOf(at), field, message });
+  if (text.length > MANIFEST_MAX_BYTES) throw new ManifestError([{ file: opts.source, line: null, field: '', message: tooLarge(Buffer.byteLength(text)) }]);
+  let tree: ParsedTree;
+  try {
+    tree = (/^\s*[[{]/.test(text) ? parseJson(text) : null) ?? parseYaml(text, opts.source);
+  } catch (err) {
+    // Thousands of nested brackets exhaust the stack of any recursive reader: no manifest nests more than 7 deep.
+    if (err instanceof RangeError) throw new ManifestError([{ file: opts.source, line: null, field: '', message: 'is nested too deeply to be a manifest' }]);
+    throw err;
+  }
+  const issues: ManifestIssue[] = [...tree.issues];
+  if (issues.length === 0) {
+    const reader = new ManifestReader(opts.source, issues, tree.lineOf);
+    const sessions = reader.manifest(tree.value);
+    if (issues.length === 0) {
+      for (const s of sessions) for (const m of s.modules) for (const v of m.videos) v.absolutePath = resolveFile(opts.baseDir, v.file);
+      return { source: opts.source, baseDir: opts.baseDir, sessions, locate: tree.locate };
+    }
+  }
+  throw new ManifestError(tree.locate(issues));
+}
+
+/** A `file` value on disk: absolute paths as given, relative ones from the manifest's folder. */
+export function resolveFile(baseDir: string, file: string): string {
+  return path.posix.isAbsolute(file) || path.win32.isAbsolute(file) ? path.resolve(file) : path.resolve(baseDir, ...file.split('/'));
+}
+
+/** A parsed document as plain values, with where each field sits. */
+interface ParsedTree {
+  value: unknown;
+  /** Problems found while reading the text itself (syntax, repeated or non-text keys, alias bombs). */
+  issues: ManifestIssue[];
+  /** The line of a field path (`sessions[0].modules[1].name`), when known now. */
+  lineOf: (field: string) => number | null;
+  /** Fills in the lines of issues that lack one (JSON finds them only when asked). */
+  locate: (issues: ManifestIssue[]) => ManifestIssue[];
+}
+
+function parseJson(text: string): ParsedTree | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null; // the YAML reader names the line of the syntax error
+  }
+  if (scanJson(text, null).duplicate) return null; // the YAML reader names the repeated key and its field
+  return {
+    value,
+    issues: [],
+    lineOf: () => null,
+    locate: (issues) => {
+      const wanted = new Set(issues.filter((i) => i.line === null && i.field !== '').map((i) => i.field));
+      if (wanted.size === 0) return issues;
+      const lines = scanJson(text, wanted).lines;
+      return issues.map((i) => (i.line === null ? { ...i, line: lines.get(i.field) ?? null } : i));
+    },
   };
+}
 
+/**
+ * One pass over JSON text that JSON.parse accepted: whether an object repeats a key, and the lines of
+ * the `wanted` field paths. Nesting deeper than any manifest is skipped (the validator reports it).
+ */
+export function scanJson(text: string, wanted: ReadonlySet<string> | null): { duplicate: boolean; lines: Map<string, number> } {
+  const lines = new Map<string, number>();
+  let duplicate = false;
+  let i = 0;
+  let line = 1;
+  const keysAt: string[][] = [];
+  const space = (): void => {
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) line += 1;
+      else if (c !== 32 && c !== 9 && c !== 13) return;
+    }
+  };
+  const string = (): string => {
+    const start = ++i;
+    let escaped = false;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 34) break;
+      if (c === 92) {
+        escaped = true;
+        i += 2;
+      } else i += 1;
+    }
+    const raw = text.slice(start, i);
+    i += 1;
+    return escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+  };
+  const value = (field: string | null, depth: number): void => {
+    space();
+    if (field !== null && wanted?.has(field)) lines.set(field, line);
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      const isObject = c === 123;
+      // One reused list of keys per depth (manifest objects have a handful): no allocation per object.
+      const keys = isObject ? (keysAt[depth] ??= []) : null;
+      if (keys) keys.length = 0;
+      const close = isObject ? 125 : 93;
+      i += 1;
+      space();
+      if (text.charCodeAt(i) === close) {
+        i += 1;
+        return;
+      }
+      for (let index = 0; ; index++) {
+        let child: string | null = null;
+        if (keys) {
+          space();
+          const key = string();
+          if (keys.includes(key)) duplicate = true;
+          keys.push(key);
+          space();
+          i += 1; // ':'
+          child = field === null ? null : join(field, key);
+        } else {
+          child = field === null ? null : `${field}[${index}]`;
+        }
+        if (depth > 32) child = null;
+        value(child, depth + 1);
+        space();
+        if (text.charCodeAt(i) === 44 /* , */) {
+          i += 1;
+          continue;
+        }
+        i += 1; // the closing bracket
+        return;
+      }
+    }
+    if (c === 34) {
+      string();
+      return;
+    }
+    while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i += 1;
+  };
+  value(wanted ? '' : null, 0);
+  return { duplicate, lines };
+}
+
+/** YAML (and JSON that needs its lines): plain values, field lines, and problems of the text itself. */
+function parseYaml(text: string, source: string): ParsedTree {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: false });
+  const issues: ManifestIssue[] = [];
+  const lines = new Map<string, number>();
+  const lineOf = (node: { range?: [number, number, number] | null | undefined } | null | undefined): number | null =>
+    node?.range ? counter.linePos(node.range[0]).line : null;
+  const tree: ParsedTree = { value: null, issues, lineOf: (field) => lines.get(field) ?? null, locate: (found) => found };
   for (const err of doc.errors) {
-    issues.push({ file: opts.source, line: err.linePos?.[0].line ?? null, field: '', message: syntaxMessage(err.message) });
+    issues.push({ file: source, line: err.linePos?.[0].line ?? null, field: '', message: syntaxMessage(err.message) });
   }
-  if (issues.length > 0) throw new ManifestError(issues);
+  if (issues.length > 0) return tree;
 
-  const root = doc.contents;
-  if (!isMap(root)) {
-    issue(root, '', root === null ? 'the manifest is empty' : 'must be a mapping with `sessions:` (or `key`, `name` and `modules` for one session)');
-    throw new ManifestError(issues);
+  // An alias bomb (a few lines whose aliases expand to billions of nodes) is refused before any walk.
+  let firstAlias: Node | null = null;
+  visit(doc, {
+    Alias(_, node) {
+      firstAlias = node;
+      return visit.BREAK;
+    },
+  });
+  if (firstAlias !== null) {
+    try {
+      doc.toJS({ maxAliasCount: MANIFEST_MAX_ALIASES });
+    } catch (err) {
+      const message = /alias/i.test((err as Error).message)
+        ? `YAML aliases expand to too many nodes (more than ${MANIFEST_MAX_ALIASES} alias uses in total); refused as a likely resource-exhaustion attack, nothing was read`
+        : syntaxMessage((err as Error).message);
+      issues.push({ file: source, line: lineOf(firstAlias), field: '', message });
+      return tree;
+    }
   }
 
-  const reader = new NodeReader(opts.source, issues, lineOf);
-  const sessions: ManifestSession[] = [];
-  const rootFields = reader.fields(root, '', ['version', 'sessions', 'key', 'name', 'type', 'modules']);
-  const version = rootFields.get('version');
-  if (version && !(isScalar(version.value) && version.value.value === MANIFEST_VERSION)) {
-    issue(version, 'version', `must be ${MANIFEST_VERSION} (this tool reads manifest version ${MANIFEST_VERSION})`);
-  }
-  const sessionsPair = rootFields.get('sessions');
-  const shorthand = ['key', 'name', 'type', 'modules'].some((k) => rootFields.has(k));
-  if (sessionsPair && shorthand) {
-    issue(sessionsPair, 'sessions', 'use either `sessions:` or a single session at the top level (key, name, modules), not both');
-  } else if (sessionsPair) {
-    const list = sessionsPair.value as Node | null;
-    if (!isSeq(list)) {
-      issue(sessionsPair, 'sessions', 'must be a list of sessions');
-    } else {
-      if (list.items.length === 0) issue(sessionsPair, 'sessions', 'must list at least one session');
-      list.items.forEach((item, i) => {
-        const s = reader.session(item as Node, `sessions[${i}]`);
-        if (s) sessions.push(s);
+  const plain = (node: unknown, field: string): unknown => {
+    if (isAlias(node)) return plain(node.resolve(doc), field);
+    if (isMap(node)) {
+      const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      const seen = new Map<string, number | null>();
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const keyLine = lineOf(keyNode);
+        if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
+          const shown = isScalar(keyNode) ? String(keyNode.source ?? keyNode.value) : isSeq(keyNode) ? '[…]' : isMap(keyNode) ? '{…}' : '?';
+          const what = isScalar(keyNode) ? (keyNode.value === null ? 'null' : `a ${typeof keyNode.value}`) : isSeq(keyNode) ? 'a list' : 'a mapping';
+          issues.push({ file: source, line: keyLine, field: join(field, shown), message: `field names must be text, not ${what}` });
+          continue;
+        }
+        const name = keyNode.value;
+        const child = join(field, name);
+        if (seen.has(name)) {
+          const first = seen.get(name);
+          issues.push({ file: source, line: keyLine, field: child, message: `repeated field${first === null || first === undefined ? '' : ` (first on line ${first})`}` });
+          continue;
+        }
+        seen.set(name, keyLine);
+        const valueNode = pair.value as Node | null;
+        lines.set(child, lineOf(valueNode) ?? keyLine ?? 0);
+        out[name] = plain(valueNode, child);
+      }
+      return out;
+    }
+    if (isSeq(node)) {
+      return node.items.map((item, index) => {
+        const child = `${field}[${index}]`;
+        const line = lineOf(item as Node);
+        if (line !== null) lines.set(child, line);
+        return plain(item, child);
       });
     }
-  } else if (shorthand) {
-    const s = reader.session(root, '', rootFields);
-    if (s) sessions.push(s);
-  } else {
-    issue(root, '', 'has no sessions: write `sessions:` (a list) or `key`, `name` and `modules` for one session');
-  }
-
-  reader.unique(sessions, (s) => s.key, (s) => `${s.at.field ? `${s.at.field}.` : ''}key`, 'session');
-  for (const s of sessions) {
-    reader.unique(s.modules, (m) => m.key, (m) => `${m.at.field}.key`, `module in session "${s.key}"`);
-    for (const m of s.modules) reader.unique(m.videos, (v) => v.key, (v) => `${v.at.field}.key`, `video in module "${m.key}"`);
-  }
-
-  for (const s of sessions) {
-    for (const m of s.modules) {
-      for (const v of m.videos) v.absolutePath = path.resolve(opts.baseDir, ...v.file.split('/'));
+    if (isScalar(node)) {
+      // Numbers keep their source spelling (`01` stays "01", `1.10` stays "1.10").
+      return typeof node.value === 'number' && node.source !== undefined ? new NumberText(node.source, node.value) : node.value;
     }
-  }
-  if (issues.length > 0) throw new ManifestError(issues);
-  return { source: opts.source, baseDir: opts.baseDir, sessions };
+    return null;
+  };
+  const root = doc.contents;
+  const rootLine = lineOf(root as Node | null);
+  if (rootLine !== null) lines.set('', rootLine);
+  tree.value = plain(root, '');
+  return tree;
+}
+
+/** A YAML number as written: read as text for keys and names, as a number for `version`. */
+class NumberText {
+  constructor(
+    readonly source: string,
+    readonly value: number,
+  ) {}
 }
 
 /** yaml's messages end with " at line L, column C:" and a code excerpt; the line is reported separately. */
@@ -208,201 +396,230 @@ function syntaxMessage(message: string): string {
   return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
-type LineOf = (node: { range?: [number, number, number] | null | undefined } | null | undefined) => number | null;
+type Fields = Map<string, unknown>;
 
-/** Walks the YAML nodes of one manifest, collecting issues instead of stopping at the first. */
-class NodeReader {
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof NumberText);
+const isBlank = (value: unknown): boolean => value === null || value === undefined;
+
+/** Checks the plain document, collecting every problem instead of stopping at the first. */
+class ManifestReader {
   constructor(
     private readonly file: string,
     private readonly issues: ManifestIssue[],
-    private readonly lineOf: LineOf,
+    private readonly lineOf: (field: string) => number | null,
   ) {}
 
-  private report(node: { range?: [number, number, number] | null } | null | undefined, field: string, message: string): void {
-    this.issues.push({ file: this.file, line: this.lineOf(node), field, message });
+  private report(field: string, message: string, lineField = field): void {
+    this.issues.push({ file: this.file, line: this.lineOf(lineField), field, message });
   }
 
-  private at(node: Node | null | undefined, field: string): SourceRef {
-    return { file: this.file, line: this.lineOf(node), field };
+  private at(field: string): SourceRef {
+    return { file: this.file, line: this.lineOf(field), field };
+  }
+
+  manifest(root: unknown): ManifestSession[] {
+    if (!isObject(root)) {
+      this.report('', isBlank(root) ? 'the manifest is empty' : 'must be a mapping with `sessions:` (or `key`, `name` and `modules` for one session)');
+      return [];
+    }
+    const sessions: ManifestSession[] = [];
+    const rootFields = this.fields(root, '', ['version', 'sessions', 'key', 'name', 'type', 'modules']);
+    if (rootFields.has('version')) {
+      const version = rootFields.get('version');
+      const number = version instanceof NumberText ? version.value : version;
+      if (number !== MANIFEST_VERSION) this.report('version', `must be ${MANIFEST_VERSION} (this tool reads manifest version ${MANIFEST_VERSION})`);
+    }
+    const shorthand = ['key', 'name', 'type', 'modules'].some((k) => rootFields.has(k));
+    if (rootFields.has('sessions') && shorthand) {
+      this.report('sessions', 'use either `sessions:` or a single session at the top level (key, name, modules), not both');
+    } else if (rootFields.has('sessions')) {
+      const list = rootFields.get('sessions');
+      if (!Array.isArray(list)) {
+        this.report('sessions', 'must be a list of sessions');
+      } else {
+        if (list.length === 0) this.report('sessions', 'must list at least one session');
+        list.forEach((item, i) => {
+          const s = this.session(item, `sessions[${i}]`);
+          if (s) sessions.push(s);
+        });
+      }
+    } else if (shorthand) {
+      const s = this.session(root, '', rootFields);
+      if (s) sessions.push(s);
+    } else {
+      this.report('', 'has no sessions: write `sessions:` (a list) or `key`, `name` and `modules` for one session');
+    }
+
+    this.unique(sessions, (s) => s.key, (s) => join(s.at.field, 'key'), 'session');
+    for (const s of sessions) {
+      this.unique(s.modules, (m) => m.key, (m) => `${m.at.field}.key`, `module in session "${s.key}"`);
+      for (const m of s.modules) this.unique(m.videos, (v) => v.key, (v) => `${v.at.field}.key`, `video in module "${m.key}"`);
+    }
+    return sessions;
   }
 
   /** The fields of a mapping by name; unknown names are reported (they are usually typos). */
-  fields(map: YAMLMap, field: string, known: string[]): Map<string, Pair> {
-    const out = new Map<string, Pair>();
-    for (const pair of map.items) {
-      const keyNode = pair.key as Node | null;
-      const name = isScalar(keyNode) ? String(keyNode.value) : null;
-      if (name === null || !known.includes(name)) {
-        this.report(keyNode, join(field, name ?? '?'), `unknown field (expected one of: ${known.join(', ')})`);
+  private fields(map: Record<string, unknown>, field: string, known: string[]): Fields {
+    const out: Fields = new Map();
+    for (const name of Object.keys(map)) {
+      if (!known.includes(name)) {
+        this.report(join(field, name), `unknown field (expected one of: ${known.join(', ')})`);
         continue;
       }
-      out.set(name, pair);
+      out.set(name, map[name]);
     }
     return out;
   }
 
-  session(node: Node, field: string, known?: Map<string, Pair>): ManifestSession | null {
-    if (!isMap(node)) {
-      this.report(node, field, 'must be a mapping with key, name and modules');
+  private session(node: unknown, field: string, known?: Fields): ManifestSession | null {
+    if (!isObject(node)) {
+      this.report(field, 'must be a mapping with key, name and modules');
       return null;
     }
     const fields = known ?? this.fields(node, field, ['key', 'name', 'type', 'modules']);
-    const key = this.key(fields.get('key'), node, join(field, 'key'));
-    const name = this.name(fields.get('name'), node, join(field, 'name'));
-    const typePair = fields.get('type');
+    const key = this.key(fields, field, 'key');
+    const name = this.name(fields, field);
     let type: string | null = null;
-    if (typePair && !isNullNode(typePair.value as Node | null)) {
-      const text = this.text(typePair, join(field, 'type'), NAME_MAX);
+    if (!isBlank(fields.get('type'))) {
+      const text = this.text(fields.get('type'), join(field, 'type'), NAME_MAX);
       if (text !== null) {
         type = sessionTypeOf(text);
-        if (type === null) this.report(typePair.value as Node, join(field, 'type'), `unknown session type "${text}" (use one of: ${SESSION_TYPES.join(', ')})`);
+        if (type === null) this.report(join(field, 'type'), `unknown session type "${text}" (use one of: ${SESSION_TYPES.join(', ')})`);
       }
     }
     const modules: ManifestModule[] = [];
-    const modulesPair = fields.get('modules');
-    if (!modulesPair) {
-      this.report(node, join(field, 'modules'), 'is required (a list of modules; may be empty: [])');
-    } else if (!isNullNode(modulesPair.value as Node | null) && !isSeq(modulesPair.value)) {
-      this.report(modulesPair.value as Node, join(field, 'modules'), 'must be a list of modules');
-    } else if (isSeq(modulesPair.value)) {
-      modulesPair.value.items.forEach((item, i) => {
-        const m = this.module(item as Node, join(field, `modules[${i}]`));
+    const list = fields.get('modules');
+    if (!fields.has('modules')) {
+      this.report(join(field, 'modules'), 'is required (a list of modules; may be empty: [])', field);
+    } else if (!isBlank(list) && !Array.isArray(list)) {
+      this.report(join(field, 'modules'), 'must be a list of modules');
+    } else if (Array.isArray(list)) {
+      list.forEach((item, i) => {
+        const m = this.module(item, join(field, `modules[${i}]`));
         if (m) modules.push(m);
       });
     }
     if (key === null || name === null) return null;
-    return { key, name, type, modules, at: this.at(node, field) };
+    return { key, name, type, modules, at: this.at(field) };
   }
 
-  module(node: Node, field: string): ManifestModule | null {
-    if (!isMap(node)) {
-      this.report(node, field, 'must be a mapping with key, name and videos');
+  private module(node: unknown, field: string): ManifestModule | null {
+    if (!isObject(node)) {
+      this.report(field, 'must be a mapping with key, name and videos');
       return null;
     }
     const fields = this.fields(node, field, ['key', 'name', 'videos']);
-    const key = this.key(fields.get('key'), node, join(field, 'key'));
-    const name = this.name(fields.get('name'), node, join(field, 'name'));
+    const key = this.key(fields, field, 'key');
+    const name = this.name(fields, field);
     const videos: ManifestVideo[] = [];
-    const videosPair = fields.get('videos');
-    if (videosPair && !isNullNode(videosPair.value as Node | null)) {
-      if (!isSeq(videosPair.value)) {
-        this.report(videosPair.value as Node, join(field, 'videos'), 'must be a list of videos');
+    const list = fields.get('videos');
+    if (!isBlank(list)) {
+      if (!Array.isArray(list)) {
+        this.report(join(field, 'videos'), 'must be a list of videos');
       } else {
-        videosPair.value.items.forEach((item, i) => {
-          const v = this.video(item as Node, join(field, `videos[${i}]`));
+        list.forEach((item, i) => {
+          const v = this.video(item, join(field, `videos[${i}]`));
           if (v) videos.push(v);
         });
       }
     }
     if (key === null || name === null) return null;
-    return { key, name, videos, at: this.at(node, field) };
+    return { key, name, videos, at: this.at(field) };
   }
 
-  video(node: Node, field: string): ManifestVideo | null {
-    if (!isMap(node)) {
-      this.report(node, field, 'must be a mapping with file (and optionally key)');
+  private video(node: unknown, field: string): ManifestVideo | null {
+    if (!isObject(node)) {
+      this.report(field, 'must be a mapping with file (and optionally key)');
       return null;
     }
     const fields = this.fields(node, field, ['key', 'file', 'sha256', 'duration_ms']);
-    const filePair = fields.get('file');
+    const fileField = join(field, 'file');
     let file: string | null = null;
-    if (!filePair) this.report(node, join(field, 'file'), 'is required (a path relative to the manifest)');
-    else file = this.filePath(filePair, join(field, 'file'));
-    const keyPair = fields.get('key');
-    const key = keyPair ? this.key(keyPair, node, join(field, 'key')) : file === null ? null : path.posix.basename(file);
-    if (keyPair === undefined && key !== null && !validKey(key)) {
-      this.report(filePair?.value as Node, join(field, 'file'), 'its file name is not a usable key; set `key`');
-    }
+    if (!fields.has('file')) this.report(fileField, 'is required (a path relative to the manifest)', field);
+    else file = this.filePath(fields.get('file'), fileField);
+    const key = fields.has('key') ? this.key(fields, field, 'key') : file === null ? null : path.posix.basename(file);
+    if (!fields.has('key') && key !== null && !validKey(key)) this.report(fileField, 'its file name is not a usable key; set `key`');
     let sha256: string | null = null;
-    const shaPair = fields.get('sha256');
-    if (shaPair) {
-      const value = this.text(shaPair, join(field, 'sha256'), 64);
-      if (value !== null && !/^[0-9a-f]{64}$/i.test(value)) this.report(shaPair.value as Node, join(field, 'sha256'), 'must be 64 hexadecimal digits');
+    if (fields.has('sha256')) {
+      const value = this.text(fields.get('sha256'), join(field, 'sha256'), 64);
+      if (value !== null && !/^[0-9a-f]{64}$/i.test(value)) this.report(join(field, 'sha256'), 'must be 64 hexadecimal digits');
       else if (value !== null) sha256 = value.toLowerCase();
     }
     let durationMs: number | null = null;
-    const durationPair = fields.get('duration_ms');
-    if (durationPair) {
-      const node = durationPair.value as Node | null;
-      const value = isScalar(node) ? node.value : null;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) this.report(node ?? (durationPair.key as Node), join(field, 'duration_ms'), 'must be a whole number of milliseconds');
+    if (fields.has('duration_ms')) {
+      const raw = fields.get('duration_ms');
+      const value = raw instanceof NumberText ? raw.value : raw;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) this.report(join(field, 'duration_ms'), 'must be a whole number of milliseconds');
       else durationMs = value;
     }
-    if (key === null || file === null || filePair === undefined) return null;
-    return {
-      key,
-      file,
-      absolutePath: '',
-      sha256,
-      durationMs,
-      at: this.at(node, field),
-      fileAt: this.at(filePair.value as Node, join(field, 'file')),
-    };
+    if (key === null || file === null) return null;
+    return { key, file, absolutePath: '', sha256, durationMs, at: this.at(field), fileAt: this.at(fileField) };
   }
 
-  /** A scalar as text. Numbers keep their source spelling (`01` stays "01"). */
-  private text(pair: Pair, field: string, max: number): string | null {
-    const node = pair.value as Node | null;
-    if (isNullNode(node)) {
-      this.report(node ?? (pair.key as Node), field, 'must not be blank');
+  /** A scalar as text. Numbers keep their source spelling in YAML (`01` stays "01"). */
+  private text(value: unknown, field: string, max: number): string | null {
+    if (isBlank(value)) {
+      this.report(field, 'must not be blank');
       return null;
     }
-    if (!isScalar(node) || (typeof node.value !== 'string' && typeof node.value !== 'number')) {
-      this.report(node, field, 'must be text');
+    const text = value instanceof NumberText ? value.source : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
+    if (text === null) {
+      this.report(field, Array.isArray(value) ? 'must be text, not a list' : isObject(value) ? 'must be text, not a mapping' : `must be text, not ${typeof value === 'boolean' ? 'true or false' : typeof value}`);
       return null;
     }
-    const value = typeof node.value === 'number' && node.source !== undefined ? node.source : String(node.value);
-    if (value.trim() === '') {
-      this.report(node, field, 'must not be blank');
+    if (text.trim() === '') {
+      this.report(field, 'must not be blank');
       return null;
     }
-    if (value.length > max) {
-      this.report(node, field, `must be at most ${max} characters (has ${value.length})`);
+    if (text.length > max) {
+      this.report(field, `must be at most ${max} characters (has ${text.length})`);
       return null;
     }
-    return value;
+    return text;
   }
 
-  private name(pair: Pair | undefined, parent: Node, field: string): string | null {
-    if (!pair) {
-      this.report(parent, field, 'is required');
+  private name(fields: Fields, parent: string): string | null {
+    const field = join(parent, 'name');
+    if (!fields.has('name')) {
+      this.report(field, 'is required', parent);
       return null;
     }
-    const value = this.text(pair, field, NAME_MAX);
+    const value = this.text(fields.get('name'), field, NAME_MAX);
     return value === null ? null : value.trim();
   }
 
-  private key(pair: Pair | undefined, parent: Node, field: string): string | null {
-    if (!pair) {
-      this.report(parent, field, 'is required (a stable id, so a re-import updates instead of duplicating)');
+  private key(fields: Fields, parent: string, name: string): string | null {
+    const field = join(parent, name);
+    if (!fields.has(name)) {
+      this.report(field, 'is required (a stable id, so a re-import updates instead of duplicating)', parent);
       return null;
     }
-    const value = this.text(pair, field, KEY_MAX);
+    const value = this.text(fields.get(name), field, KEY_MAX);
     if (value === null) return null;
     if (!validKey(value)) {
-      this.report(pair.value as Node, field, 'must not start or end with spaces or hold control characters');
+      this.report(field, 'must not start or end with spaces or hold control characters');
       return null;
     }
     return value;
   }
 
-  private filePath(pair: Pair, field: string): string | null {
-    const value = this.text(pair, field, 4096);
+  private filePath(raw: unknown, field: string): string | null {
+    const value = this.text(raw, field, 4096);
     if (value === null) return null;
     const file = path.posix.normalize(value.replace(/\\/g, '/'));
     if (file.endsWith('/')) {
-      this.report(pair.value as Node, field, 'must name a file, not a folder');
+      this.report(field, 'must name a file, not a folder');
       return null;
     }
     if (/[\u0000-\u001f]/.test(file)) {
-      this.report(pair.value as Node, field, 'must not hold control characters');
+      this.report(field, 'must not hold control characters');
       return null;
     }
     return file;
   }
 
   /** Keys identify rows within their parent: a repeated key is reported at its second use. */
-  unique<T extends { at: SourceRef }>(items: T[], keyOf: (item: T) => string, fieldOf: (item: T) => string, what: string): void {
+  private unique<T extends { at: SourceRef }>(items: T[], keyOf: (item: T) => string, fieldOf: (item: T) => string, what: string): void {
     const seen = new Map<string, T>();
     for (const item of items) {
       const key = keyOf(item);
@@ -419,10 +636,6 @@ class NodeReader {
 
 function join(parent: string, field: string): string {
   return parent ? `${parent}.${field}` : field;
-}
-
-function isNullNode(node: Node | null | undefined): boolean {
-  return node === null || node === undefined || (isScalar(node) && node.value === null);
 }
 
 /** The stored spelling of a session type as people write it (`self-paced`), or null when unknown. */

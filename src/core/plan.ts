@@ -93,6 +93,8 @@ export interface PlanAction {
   size: number | null;
   /** The existing row's id, when there is one. */
   id: string | null;
+  /** Modules only: the key the row had before, when the plan renames it (a renumbered folder whose videos match by sha256). */
+  previous_key: string | null;
 }
 
 export interface PlanSummary {
@@ -109,17 +111,27 @@ export interface PlanSummary {
 export interface Plan {
   actions: PlanAction[];
   summary: PlanSummary;
+  /** Modules whose key changes (their rows, videos and objects stay). */
+  renames: ModuleRename[];
 }
 
 export interface PlanOptions {
   prune: boolean;
 }
 
+/** A module the manifest lists under a new key, recognised by its videos' bytes: renamed in place, not deleted and created. */
+export interface ModuleRename {
+  session: string;
+  from: string;
+  to: string;
+}
+
 /** Plans every session of the manifest; `current` maps a session key to its tree, absent when new. */
 export function planImport(desired: DesiredSession[], current: ReadonlyMap<string, CurrentSession>, opts: PlanOptions): Plan {
   const actions: PlanAction[] = [];
-  for (const session of desired) actions.push(...planSession(session, current.get(session.key) ?? null, opts));
-  return { actions, summary: summarize(actions) };
+  const renames: ModuleRename[] = [];
+  for (const session of desired) actions.push(...planSession(session, current.get(session.key) ?? null, opts, renames));
+  return { actions, summary: summarize(actions), renames };
 }
 
 export function summarize(actions: PlanAction[]): PlanSummary {
@@ -147,7 +159,7 @@ export function writesRows(plan: Plan): boolean {
 /** The change noted on a video whose row is in place but whose bytes never arrived. */
 export const UPLOAD_PENDING = 'upload not finished';
 
-export function planSession(desired: DesiredSession, current: CurrentSession | null, opts: PlanOptions): PlanAction[] {
+export function planSession(desired: DesiredSession, current: CurrentSession | null, opts: PlanOptions, renames: ModuleRename[] = []): PlanAction[] {
   const sessionKey = desired.key;
   const changes: string[] = [];
   if (current) {
@@ -169,10 +181,14 @@ export function planSession(desired: DesiredSession, current: CurrentSession | n
       writes_rows: !current || changes.length > 0,
       size: null,
       id: current?.id ?? null,
+      previous_key: null,
     },
   ];
 
-  const modules = alignChildren(desired.modules, current?.modules ?? [], opts.prune);
+  const renamed = matchRenamedModules(desired.modules, current?.modules ?? []);
+  for (const [from, to] of renamed) renames.push({ session: sessionKey, from, to });
+  const currentModules = (current?.modules ?? []).map((m) => (renamed.has(m.key ?? '') && m.key !== null ? { ...m, key: renamed.get(m.key)!, previousKey: m.key } : m));
+  const modules = alignChildren(desired.modules, currentModules, opts.prune);
   for (const row of modules.rows) {
     const m = row.desired;
     const existing = row.current;
@@ -182,8 +198,12 @@ export function planSession(desired: DesiredSession, current: CurrentSession | n
       continue;
     }
     const moduleChanges: string[] = [];
+    const previousKey = existing && 'previousKey' in existing ? existing.previousKey : null;
+    if (previousKey !== null) moduleChanges.push(`key ${quote(previousKey)} → ${quote(m.key)}`);
     if (existing && existing.name !== m.name) moduleChanges.push(`name ${quote(existing.name)} → ${quote(m.name)}`);
-    actions.push(rowAction('module', m.key, m.name, null, sessionKey, null, row, moduleChanges, false));
+    const action = rowAction('module', m.key, m.name, null, sessionKey, null, row, moduleChanges, false);
+    action.previous_key = previousKey;
+    actions.push(action);
     actions.push(...planVideos(m, existing, sessionKey, opts));
   }
   for (const gone of modules.deleted) {
@@ -191,6 +211,35 @@ export function planSession(desired: DesiredSession, current: CurrentSession | n
     for (const v of sortByIndex(gone.videos)) actions.push(deleted('video', v.key, v.file_name, v.file_size, sessionKey, gone.key, v.id, v.order_index));
   }
   return actions;
+}
+
+/**
+ * Modules the manifest lists under a key the session does not have, paired with a module whose key
+ * the manifest no longer lists when both hold the same videos (the same sha256 values, at least one):
+ * a renamed or renumbered folder (`10-wrap_up` → `03-wrap_up`). Returns old key → new key.
+ */
+export function matchRenamedModules(desired: DesiredModule[], current: CurrentModule[]): Map<string, string> {
+  const renamed = new Map<string, string>();
+  const wanted = new Set(desired.map((m) => m.key));
+  const have = new Set(current.map((m) => m.key));
+  const byBytes = new Map<string, CurrentModule[]>();
+  for (const m of current) {
+    if (m.key === null || wanted.has(m.key) || m.videos.length === 0 || m.videos.some((v) => v.sha256 === null)) continue;
+    const signature = bytesSignature(m.videos.map((v) => v.sha256!));
+    byBytes.set(signature, [...(byBytes.get(signature) ?? []), m]);
+  }
+  if (byBytes.size === 0) return renamed;
+  for (const m of desired) {
+    if (have.has(m.key) || m.videos.length === 0) continue;
+    const candidates = byBytes.get(bytesSignature(m.videos.map((v) => v.sha256)));
+    const match = candidates?.shift();
+    if (match) renamed.set(match.key!, m.key);
+  }
+  return renamed;
+}
+
+function bytesSignature(hashes: string[]): string {
+  return [...hashes].sort().join(',');
 }
 
 function planVideos(desired: DesiredModule, current: CurrentModule | undefined, sessionKey: string, opts: PlanOptions): PlanAction[] {
@@ -317,7 +366,7 @@ function rowAction<C extends Keyed>(
     changes.push(previous === row.index + 1 ? `position ${previous}, reordered` : `position ${previous} → ${row.index + 1}`);
   }
   const writes_rows = action === 'create' || action === 'move' || (action === 'update' && (row.moved || changes.some((c) => c !== UPLOAD_PENDING)));
-  return { action, kind, key, name, session, module, position: row.index + 1, previous_position: previous, changes, upload, writes_rows, size, id: existing?.id ?? null };
+  return { action, kind, key, name, session, module, position: row.index + 1, previous_position: previous, changes, upload, writes_rows, size, id: existing?.id ?? null, previous_key: null };
 }
 
 function keptRow<C extends Keyed>(kind: PlanItemKind, existing: C, name: string, size: number | null, session: string, module: string | null, row: AlignedRow<unknown, C>): PlanAction {
@@ -328,7 +377,7 @@ function keptRow<C extends Keyed>(kind: PlanItemKind, existing: C, name: string,
 }
 
 function deleted(kind: PlanItemKind, key: string | null, name: string, size: number | null, session: string, module: string | null, id: string, orderIndex: number): PlanAction {
-  return { action: 'delete', kind, key, name, session, module, position: null, previous_position: orderIndex + 1, changes: [], upload: false, writes_rows: true, size, id };
+  return { action: 'delete', kind, key, name, session, module, position: null, previous_position: orderIndex + 1, changes: [], upload: false, writes_rows: true, size, id, previous_key: null };
 }
 
 function sortByIndex<C extends { order_index: number }>(rows: C[]): C[] {

@@ -11,11 +11,18 @@ export async function inTransaction<T>(client: pg.ClientBase, work: () => Promis
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, begin = 'begin'): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // A connection the server ends mid-request (pg_terminate_backend, a restart) fails the query; without a
+  // listener, pg's 'error' event on a checked-out client would also bring the whole backend down.
+  const onLost = (): void => {
+    broken = true;
+  };
+  client.on('error', onLost);
   try {
     return await transact(client, () => work(client), begin, () => {
       broken = true;
     });
   } finally {
+    client.off('error', onLost);
     client.release(broken);
   }
 }

@@ -57,7 +57,7 @@ interface ImportJson {
   actions: Action[];
   summary: Record<string, number>;
   applied: { counts: Record<string, Record<string, number>> } | null;
-  uploads: Array<{ status: string; bytes_sent: number }> | null;
+  uploads: { files: Array<{ status: string; bytes_sent: number }> } | null;
 }
 
 function json<T>(result: Result): T {
@@ -165,7 +165,7 @@ describe('session import', () => {
     expect(first.exitCode, String(first.stderr)).toBe(0);
     const applied = json<ImportJson>(first);
     expect(applied.applied?.counts.videos).toMatchObject({ created: 4 });
-    expect(applied.uploads?.map((u) => u.status)).toEqual(['uploaded', 'uploaded', 'uploaded', 'uploaded']);
+    expect(applied.uploads?.files.map((u) => u.status)).toEqual(['uploaded', 'uploaded', 'uploaded', 'uploaded']);
     const tree = await treeOf(ada, 'sql-101');
     expect(tree?.session_type).toBe('Self-Paced');
     expect(outline(tree)).toEqual(['Basics: select.mp4, where.mp4', 'Joins: inner.mp4, outer.webm']);
@@ -211,16 +211,16 @@ modules:
     expect(changes(dry)).toEqual(['create video cross.mp4', 'update module basics', 'delete video where.mp4']);
     expect(dry.actions.find((a) => a.key === 'basics')!.changes).toEqual(['name "Basics" → "The basics"', 'position 1 → 2']);
 
-    const result = await cli(ada, ['import', changed, '--prune', '--json']);
+    const result = await cli(ada, ['import', changed, '--prune', '--yes', '--json']);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     const applied = json<ImportJson>(result);
-    expect(applied.uploads?.map((u) => u.status)).toEqual(['uploaded']);
+    expect(applied.uploads?.files.map((u) => u.status)).toEqual(['uploaded']);
     expect(applied.applied?.counts.videos).toMatchObject({ created: 1, deleted: 1 });
     expect(outline(await treeOf(ada, 'sql-101'))).toEqual(['Joins: inner.mp4, outer.webm, cross.mp4', 'The basics: select.mp4']);
     // The pruned video's object was removed through the Storage API.
     expect(await objectCount()).toBe(4);
 
-    const again = json<ImportJson>(await cli(ada, ['import', changed, '--prune', '--json']));
+    const again = json<ImportJson>(await cli(ada, ['import', changed, '--prune', '--yes', '--json']));
     expect(changes(again)).toEqual([]);
   });
 
@@ -240,7 +240,7 @@ modules:
         failing,
         'key: sql-101\nname: Renamed\nmodules:\n  - key: fresh\n    name: Fresh\n  - key: boom\n    name: Boom\n',
       );
-      const result = await cli(ada, ['import', failing, '--prune']);
+      const result = await cli(ada, ['import', failing, '--prune', '--yes']);
       expect(result.exitCode).toBe(2);
       expect(String(result.stderr)).toContain('import failed, nothing was written: injected failure');
       expect(await treeOf(ada, 'sql-101')).toEqual(before);
@@ -307,7 +307,7 @@ modules:
       expect(result.exitCode, String(result.stderr)).toBe(6);
       expect(String(result.stderr)).toContain('run the same import again to finish the uploads');
       const report = json<ImportJson>(result);
-      expect(report.uploads?.map((u) => u.status).sort()).toEqual(['failed', 'uploaded', 'uploaded']);
+      expect(report.uploads?.files.map((u) => u.status).sort()).toEqual(['failed', 'uploaded', 'uploaded']);
     } finally {
       await backend.db.pool.query('drop trigger test_refuse_bad on public.videos; drop function public.test_refuse_bad();');
     }
@@ -315,7 +315,7 @@ modules:
     expect(changes(plan)).toEqual(['update video bad.mp4']);
     const rerun = await cli(ada, ['import', dir, '--json']);
     expect(rerun.exitCode, String(rerun.stderr)).toBe(0);
-    expect(json<ImportJson>(rerun).uploads).toHaveLength(1);
+    expect(json<ImportJson>(rerun).uploads?.files).toHaveLength(1);
     expect(outline(await treeOf(ada, 'partly'))).toEqual(['a: bad.mp4, good.mp4', 'b: fine.mp4']);
   });
 
@@ -362,7 +362,7 @@ modules:
     expect(rerun.exitCode, String(rerun.stderr)).toBe(0);
     const done = json<ImportJson>(rerun);
     expect(done.applied).toBeNull();
-    expect(done.uploads).toHaveLength(waiting);
+    expect(done.uploads?.files).toHaveLength(waiting);
     const tree = await treeOf(ada, 'interrupted');
     expect(tree!.modules[0]!.videos.map((v) => v.status)).toEqual(files.map(() => 'ready'));
     expect(changes(json<ImportJson>(await cli(ada, ['import', dir, '--json'])))).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { ManifestError, parseManifest, serializeManifest, toDocument, formatFor, type ManifestIssue } from '../../src/core/manifest.js';
+import { MANIFEST_MAX_BYTES, ManifestError, formatIssue, parseManifest, serializeManifest, toDocument, formatFor, type ManifestIssue } from '../../src/core/manifest.js';
 import { ExitCode } from '../../src/core/errors.js';
 
 const base = path.resolve('/courses/sql');
@@ -131,7 +131,7 @@ describe('parseManifest: errors name the file, the line and the field', () => {
     {
       name: 'name is a mapping',
       text: 'key: a\nname: {x: 1}\nmodules: []\n',
-      expected: [{ line: 2, field: 'name', message: 'must be text' }],
+      expected: [{ line: 2, field: 'name', message: 'must be text, not a mapping' }],
     },
     {
       name: 'name too long',
@@ -179,9 +179,9 @@ describe('parseManifest: errors name the file, the line and the field', () => {
       expected: [{ field: '', message: 'the manifest is empty' }],
     },
     {
-      name: 'YAML syntax: duplicate keys',
+      name: 'a repeated field names the field and both lines',
       text: 'key: a\nname: A\nname: B\nmodules: []\n',
-      expected: [{ line: 3, field: '', message: 'map keys must be unique' }],
+      expected: [{ line: 3, field: 'name', message: 'repeated field (first on line 2)' }],
     },
     {
       name: 'JSON syntax: unterminated object',
@@ -215,7 +215,7 @@ describe('parseManifest: errors name the file, the line and the field', () => {
     }
     expect(error?.exitCode).toBe(ExitCode.usage);
     expect(error?.message.split('\n')).toEqual([
-      'course.yaml:8: sessions[0].modules[0].name: must be text',
+      'course.yaml:8: sessions[0].modules[0].name: must be text, not a list',
       'course.yaml:14: sessions[0].modules[1].name: must not be blank',
     ]);
     expect(error?.toJSON().error.details).toEqual({ issues: error?.issues });
@@ -224,6 +224,76 @@ describe('parseManifest: errors name the file, the line and the field', () => {
   it('syntax errors carry a line number', () => {
     const issues = issuesOf('key: a\nname: [A\nmodules: []\n');
     expect(issues[0]!.line).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('parseManifest: hostile input', () => {
+  it('refuses an alias bomb with its own message and the line of the first alias, before reading any field', () => {
+    const bomb = [
+      'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+      'f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
+      'g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]',
+      'sessions: [*g]',
+    ].join('\n');
+    const issues = issuesOf(bomb);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 2, field: '' });
+    expect(issues[0]!.message).toMatch(/^YAML aliases expand to too many nodes \(more than 100 alias uses in total\)/);
+  });
+
+  it('still reads a manifest that uses a few aliases', () => {
+    const m = parse('key: a\nname: &n Shared\nmodules:\n  - key: m\n    name: *n\n');
+    expect(m.sessions[0]!.modules[0]!.name).toBe('Shared');
+  });
+
+  it('reports repeated fields, non-text field names and wrong types each on one line, all at once', () => {
+    const text = ['key: a', 'name: A', 'modules:', '  - key: m', '    key: n', '    name: [M]', '    1: one', '    ? [x]', '    : y', '    videos: {file: x.mp4}', 'true: yes'].join('\n');
+    expect(issuesOf(text).map(formatIssue)).toEqual([
+      'course.yaml:5: modules[0].key: repeated field (first on line 4)',
+      'course.yaml:7: modules[0].1: field names must be text, not a number',
+      'course.yaml:8: modules[0].[…]: field names must be text, not a list',
+      'course.yaml:11: true: field names must be text, not a boolean',
+    ]);
+    // Once the text itself is sound, the fields are checked, every problem at once.
+    expect(issuesOf('key: a\nname: A\nmodules:\n  - key: m\n    name: [M]\n    videos: {file: x.mp4}\n  - key: true\n    name: N\n').map(formatIssue)).toEqual([
+      'course.yaml:5: modules[0].name: must be text, not a list',
+      'course.yaml:6: modules[0].videos: must be a list of videos',
+      'course.yaml:7: modules[1].key: must be text, not true or false',
+    ]);
+  });
+
+  it('JSON: a repeated key (which JSON.parse would drop) is reported with its field and line', () => {
+    const json = '{\n  "key": "a",\n  "name": "A",\n  "modules": [\n    {"key": "m", "name": "M", "key": "n"}\n  ]\n}\n';
+    expect(issuesOf(json).map(formatIssue)).toEqual(['course.yaml:5: modules[0].key: repeated field (first on line 5)']);
+  });
+
+  it('JSON: problems found after parsing still name their line', () => {
+    const json = JSON.stringify({ key: 'a', name: 'A', modules: [{ key: 'm', name: 'M', videos: [{ file: 'x.mp4', sha256: 'nope' }] }] }, null, 2);
+    expect(issuesOf(json).map(formatIssue)).toEqual(['course.yaml:11: modules[0].videos[0].sha256: must be 64 hexadecimal digits']);
+    const m = parse(JSON.stringify({ key: 'a', name: 'A', modules: [{ key: 'm', name: 'M', videos: [{ file: 'x.mp4' }, { file: 'y.mp4' }] }] }, null, 2));
+    const located = m.locate!([{ ...m.sessions[0]!.modules[0]!.videos[1]!.fileAt, message: 'no such file: y.mp4' }]);
+    expect(located[0]!.line).toBe(13);
+  });
+
+  it('refuses a manifest over the size limit before parsing it', () => {
+    const big = `key: a\nname: A\nmodules: []\n#${'x'.repeat(MANIFEST_MAX_BYTES)}`;
+    expect(issuesOf(big)[0]!.message).toBe(`is 64.0 MiB; manifests are limited to 64 MiB`);
+  });
+
+  it('refuses absurdly deep nesting with one line instead of a crash', () => {
+    for (const deep of ['['.repeat(200_000) + ']'.repeat(200_000), `key: a\nname: ${'['.repeat(200_000)}${']'.repeat(200_000)}\nmodules: []\n`]) {
+      const issues = issuesOf(deep);
+      expect(issues.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('uses an absolute file path as given', () => {
+    const m = parse('key: a\nname: A\nmodules:\n  - key: m\n    name: M\n    videos:\n      - file: /media/store/x.mp4\n');
+    expect(m.sessions[0]!.modules[0]!.videos[0]!.absolutePath).toBe(path.resolve('/media/store/x.mp4'));
   });
 });
 

@@ -326,3 +326,44 @@ describe('longestIncreasingRun', () => {
     });
   }
 });
+
+describe('renamed modules', () => {
+  it('a renumbered folder whose videos match by sha256 is one update (a key change), with or without prune', () => {
+    for (const prune of [false, true]) {
+      const plan = planImport(
+        course([M('01-intro', 'intro', [V('a.mp4')]), M('03-wrap_up', 'wrap up', [V('b.mp4'), V('c.mp4')])]),
+        existing([cm('01-intro', 'intro', [cv('a.mp4')]), cm('10-wrap_up', 'wrap up', [cv('b.mp4'), cv('c.mp4')])]),
+        { prune },
+      );
+      expect(lines(plan)).toEqual([
+        'unchanged session c',
+        'unchanged module 01-intro',
+        'unchanged video a.mp4',
+        'update module 03-wrap_up (key "10-wrap_up" → "03-wrap_up")',
+        'unchanged video b.mp4',
+        'unchanged video c.mp4',
+      ]);
+      expect(plan.renames).toEqual([{ session: 'c', from: '10-wrap_up', to: '03-wrap_up' }]);
+      expect(plan.actions[3]).toMatchObject({ previous_key: '10-wrap_up', id: 'm-10-wrap_up', writes_rows: true });
+    }
+  });
+
+  it('is not a rename when the bytes differ, when the old key is still listed, or when the module is empty', () => {
+    const differ = planImport(course([M('new', 'N', [V('a.mp4', 'other')])]), existing([cm('old', 'O', [cv('a.mp4')])]), { prune: true });
+    expect(differ.renames).toEqual([]);
+    expect(lines(differ)).toContain('delete module old');
+    const listed = planImport(course([M('old', 'O', [V('a.mp4')]), M('copy', 'C', [V('a.mp4')])]), existing([cm('old', 'O', [cv('a.mp4')])]), { prune: false });
+    expect(listed.renames).toEqual([]);
+    const empty = planImport(course([M('new', 'N')]), existing([cm('old', 'O')]), { prune: true });
+    expect(empty.renames).toEqual([]);
+  });
+
+  it('a renamed module that swaps places: the rename is one update, the other row the one move', () => {
+    const plan = planImport(
+      course([M('03-z', 'z', [V('z.mp4')]), M('01-a', 'a', [V('a.mp4')])]),
+      existing([cm('01-a', 'a', [cv('a.mp4')]), cm('10-z', 'z', [cv('z.mp4')])]),
+      { prune: true },
+    );
+    expect(lines(plan).filter((l) => l.includes('module'))).toEqual(['update module 03-z (key "10-z" → "03-z")', 'move module 01-a (position 1 → 2)']);
+  });
+});

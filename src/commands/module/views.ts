@@ -6,8 +6,8 @@ export const moduleColumns: Array<Column<ModuleEntry>> = [
   { header: '#', value: (m) => m.position },
   { header: 'ID', value: (m) => ({ id: m.id }) },
   { header: 'NAME', value: (m) => m.name },
-  { header: 'KEY', value: (m) => m.key },
-  { header: 'UPDATED', value: (m) => ({ time: m.updated_at }) },
+  { header: 'KEY', value: (m) => m.key, drop: 2 },
+  { header: 'UPDATED', value: (m) => ({ time: m.updated_at }), drop: 1 },
 ];
 
 export function moduleTable(entries: ModuleEntry[], title?: string): View {

@@ -40,11 +40,11 @@ export function sessionColumns(withOwner: boolean): Array<Column<SessionSummary>
   const columns: Array<Column<SessionSummary>> = [
     { header: 'ID', value: (s) => ({ id: s.id }) },
     { header: 'NAME', value: (s) => s.name },
-    { header: 'TYPE', value: (s) => s.session_type },
-    { header: 'MODULES', value: (s) => s.module_count },
-    { header: 'VIDEOS', value: (s) => s.video_count },
-    { header: 'SIZE', value: (s) => ({ bytes: s.total_bytes }) },
-    { header: 'UPDATED', value: (s) => ({ time: s.updated_at }) },
+    { header: 'TYPE', value: (s) => s.session_type, drop: 1 },
+    { header: 'MODULES', value: (s) => s.module_count, drop: 4 },
+    { header: 'VIDEOS', value: (s) => s.video_count, drop: 3 },
+    { header: 'SIZE', value: (s) => ({ bytes: s.total_bytes }), drop: 2 },
+    { header: 'UPDATED', value: (s) => ({ time: s.updated_at }), drop: 5 },
   ];
   if (withOwner) columns.push({ header: 'OWNER', value: (s) => s.owner_email });
   return columns;

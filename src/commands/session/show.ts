@@ -52,9 +52,9 @@ function count(n: number, noun: string): string {
 
 const treeColumns: Array<Column<TreeLine>> = [
   { header: '#', value: (l) => l.position },
-  { header: 'KIND', value: (l) => l.kind },
+  { header: 'KIND', value: (l) => l.kind, drop: 1 },
   { header: 'ID', value: (l) => ({ id: l.id }) },
   { header: 'NAME', value: (l) => l.name },
-  { header: 'SIZE', value: (l) => ({ bytes: l.bytes }) },
-  { header: 'STATUS', value: (l) => l.status },
+  { header: 'SIZE', value: (l) => ({ bytes: l.bytes }), drop: 2 },
+  { header: 'STATUS', value: (l) => l.status, drop: 3 },
 ];

@@ -10,8 +10,8 @@ export function videoTable(videos: VideoEntry[], title?: string): View {
       { header: '#', value: (v) => v.position },
       { header: 'ID', value: (v) => ({ id: v.id }) },
       { header: 'FILE', value: (v) => v.file_name },
-      { header: 'SIZE', value: (v) => ({ bytes: v.file_size }) },
-      { header: 'STATUS', value: (v) => v.status },
+      { header: 'SIZE', value: (v) => ({ bytes: v.file_size }), drop: 1 },
+      { header: 'STATUS', value: (v) => v.status, drop: 2 },
     ],
     videos,
     'No videos in this module yet. Add one with `session video upload <module> <file>`.',
@@ -31,11 +31,17 @@ export function uploadReportView(files: UploadFileReport[]): View {
     [
       { header: 'FILE', value: (f) => f.file },
       { header: 'STATUS', value: (f) => f.status },
-      { header: 'VIDEO', value: (f) => (f.video_id ? { id: f.video_id } : null) },
-      { header: 'SENT', value: (f) => ({ bytes: f.bytes_sent }) },
-      { header: 'ERROR', value: (f) => f.error },
+      { header: 'VIDEO', value: (f) => (f.video_id ? { id: f.video_id } : null), drop: 2 },
+      { header: 'SENT', value: (f) => ({ bytes: f.bytes_sent }), drop: 1 },
+      // The FILE column already names the file: a terminal shows the reason without it, cut to fit.
+      { header: 'ERROR', value: (f) => (f.error === null ? null : { full: f.error, brief: briefError(f.file, f.error) }) },
     ],
     { files: files.map(reportJson) },
     'No files given.',
   );
+}
+
+/** A report's error without the file name it starts with (the row names the file). */
+export function briefError(file: string, error: string): string {
+  return error.startsWith(`${file}: `) ? error.slice(file.length + 2) : error;
 }

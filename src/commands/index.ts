@@ -70,7 +70,7 @@ function defineExport(program: Command): void {
   program
     .command('export')
     .description('Write a session as the manifest `session import` reads, optionally with its video files')
-    .argument('<session>', 'session id, id prefix, name or key')
+    .argument('[session]', 'session id, id prefix, name or key')
     .option('-o, --output <file>', 'write the manifest to this file (.json: JSON, otherwise YAML); default: stdout')
     .option('--with-files <dir>', 'download the videos into this folder, at the paths the manifest names')
     .addHelpText(
@@ -87,8 +87,10 @@ ${examples([
 ])}`,
     )
     .action(
-      action(async (ctx, session: string, opts: { output?: string; withFiles?: string }) =>
-        (await import('./export.js')).run({ session, output: opts.output, withFiles: opts.withFiles }, ctx),
+      action(async (ctx, sessionRef: string | undefined, opts: { output?: string; withFiles?: string }) => {
+        const session = await (await import('./pickers.js')).sessionArg(ctx, sessionRef);
+        return (await import('./export.js')).run({ session, output: opts.output, withFiles: opts.withFiles }, ctx);
+      }),
       ),
     );
 }

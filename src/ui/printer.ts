@@ -34,8 +34,8 @@ export interface Column<Row> {
 
 /** What a command hands to the printer. `json` is what `--json` prints (defaults to the command's data). */
 export type View =
-  | { kind: 'table'; columns: Array<Column<any>>; rows: unknown[]; empty?: string; title?: Title; json: unknown }
-  | { kind: 'record'; fields: Array<[string, Cell]>; json: unknown }
+  | { kind: 'table'; columns: Array<Column<any>>; rows: unknown[]; empty?: string; title?: Title; json: unknown; done?: string }
+  | { kind: 'record'; fields: Array<[string, Cell]>; json: unknown; done?: string }
   | { kind: 'message'; text: string; json: unknown; check?: boolean }
   | { kind: 'none'; json?: unknown };
 
@@ -45,16 +45,21 @@ export type View =
  */
 export type Title = string | { strong: string; rest: string };
 
-/** `title` is a line above the table on a terminal only (piped output stays pure rows). */
-export function table<Row>(rows: Row[], columns: Array<Column<Row>>, json: unknown, empty?: string, title?: Title): View {
+/**
+ * `title` is a line above the table on a terminal only (piped output stays pure rows); `done`, for a
+ * command that changed something, the ✓ line above that.
+ */
+export function table<Row>(rows: Row[], columns: Array<Column<Row>>, json: unknown, empty?: string, title?: Title, done?: string): View {
   const view: View = { kind: 'table', columns: columns as Array<Column<any>>, rows, json };
   if (empty !== undefined) view.empty = empty;
   if (title !== undefined) view.title = title;
+  if (done !== undefined) view.done = done;
   return view;
 }
 
-export function record(fields: Array<[string, Cell]>, json: unknown): View {
-  return { kind: 'record', fields, json };
+/** `done`: the ✓ line of a command that changed something, above the fields, on a terminal only. */
+export function record(fields: Array<[string, Cell]>, json: unknown, done?: string): View {
+  return done === undefined ? { kind: 'record', fields, json } : { kind: 'record', fields, json, done };
 }
 
 /**
@@ -80,6 +85,9 @@ export async function render(io: IO, view: View): Promise<void> {
   if (view.kind === 'message') {
     io.out(`${view.check ? `${io.style.green('✓')} ` : ''}${visibleControls(view.text)}`);
     return;
+  }
+  if ((view.kind === 'record' || view.kind === 'table') && view.done !== undefined && io.stdoutIsTTY) {
+    io.out(`${io.style.green('✓')} ${visibleControls(view.done)}`);
   }
   if (view.kind === 'record') {
     if (io.stdoutIsTTY) {

@@ -10,12 +10,12 @@ export const moduleColumns: Array<Column<ModuleEntry>> = [
   { header: 'UPDATED', value: (m) => ({ time: m.updated_at }), drop: 1 },
 ];
 
-export function moduleTable(entries: ModuleEntry[], title?: string): View {
-  return table(entries, moduleColumns, entries, 'No modules yet: add one with `session module add <session> <name>`.', title);
+export function moduleTable(entries: ModuleEntry[], title?: string, done?: string): View {
+  return table(entries, moduleColumns, entries, 'No modules yet: add one with `session module add <session> <name>`.', title, done);
 }
 
 /** A new or renamed module: a record on a terminal, the bare id when piped. */
-export function moduleView(io: IO, entry: ModuleEntry): View {
+export function moduleView(io: IO, entry: ModuleEntry, done?: string): View {
   if (!io.stdoutIsTTY) return message(entry.id, entry);
   return record(
     [
@@ -26,5 +26,6 @@ export function moduleView(io: IO, entry: ModuleEntry): View {
       ['Session', { id: entry.session_id }],
     ],
     entry,
+    done,
   );
 }

@@ -1,6 +1,6 @@
 import type { Context } from '../../core/context.js';
 import { table, type Column, type View } from '../../ui/printer.js';
-import { usageError } from '../../core/errors.js';
+import { notFoundError, usageError } from '../../core/errors.js';
 import { listAllSessions, listSessions, type SessionSummary } from '../../core/content.js';
 import { MAX_PAGE } from '../../core/constants.js';
 
@@ -31,6 +31,10 @@ export async function run(opts: ListOptions, ctx: Context): Promise<View> {
     // The same listing, one page on: the flags that chose it, then the cursor.
     const same = [query.everyone ? ' --everyone' : '', query.ownerEmail ? ` --owner ${query.ownerEmail}` : '', limit !== 50 ? ` --limit ${limit}` : ''].join('');
     ctx.io.info(`more sessions: session ls${same} --after ${list.next_cursor} (or --all-pages)`);
+  }
+  // An unknown email and an author without sessions read the same to the database; either way, say so.
+  if (query.ownerEmail !== null && list.sessions.length === 0 && query.after === null) {
+    throw notFoundError(`no sessions owned by ${query.ownerEmail}`, 'check the email (no such author, or one without sessions); `session ls --everyone` lists every author', 'not_found');
   }
   const operatorView = query.everyone || query.ownerEmail !== null;
   return table(list.sessions, sessionColumns(operatorView), list, operatorView ? 'No sessions.' : 'No sessions yet: create one with `session create <name>`.');

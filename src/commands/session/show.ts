@@ -1,6 +1,6 @@
 import type { Context } from '../../core/context.js';
 import { table, type Column, type View } from '../../ui/printer.js';
-import { askText } from '../../ui/prompt.js';
+import { sessionArg } from '../pickers.js';
 import { resolveRef, sessionTree, type SessionTree } from '../../core/content.js';
 import { formatBytes, shortId } from '../../ui/format.js';
 
@@ -15,7 +15,7 @@ export interface TreeLine {
 }
 
 export async function run(opts: { session?: string | undefined }, ctx: Context): Promise<View> {
-  const ref = opts.session ?? (await askText(ctx.io, { message: 'Session (id, name or key)', flag: '<session>' }));
+  const ref = await sessionArg(ctx, opts.session);
   const api = await ctx.api();
   const { id } = await resolveRef(api, 'session', ref);
   const tree = await sessionTree(api, id);

@@ -13,8 +13,8 @@ export function registerVideoCommands(program: Command): void {
   video
     .command('upload')
     .description('Upload video files into a module: checked first, resumable, several at once')
-    .argument('<module>', 'module id or id prefix (4+ characters)')
-    .argument('<file...>', 'video files (mp4, mov, webm, mkv, m4v, avi)')
+    .argument('[module]', 'module id or id prefix (4+ characters; chosen from a list on a terminal)')
+    .argument('[file...]', 'video files (mp4, mov, webm, mkv, m4v, avi)')
     .option('-c, --concurrency <n>', `files uploaded at once (default: concurrency in .sessionrc, else ${DEFAULT_CONCURRENCY})`, parseConcurrency)
     .addHelpText(
       'after',
@@ -26,8 +26,10 @@ killed process) resume where they stopped when the same command runs again.
 Exit 6 when some files failed or were refused (the report says which), 130 on Ctrl-C.
 ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video upload 9c1e lectures/*.mp4 --concurrency 4', 'session video upload 9c1e big.mkv --json | jq ".files[] | select(.status == \\"failed\\")"'])}`,
     )
-    .action(async (module: string, files: string[], opts: { concurrency?: number }, cmd: Command) => {
-      const [ctx, { run }] = await Promise.all([contextFor(cmd), import('./upload.js')]);
+    .action(async (moduleRef: string | undefined, files: string[], opts: { concurrency?: number }, cmd: Command) => {
+      const [ctx, { run }, { moduleArg }] = await Promise.all([contextFor(cmd), import('./upload.js'), import('../pickers.js')]);
+      if (files.length === 0 && moduleRef !== undefined) throw usageError('no files given', 'pass one or more video files after the module', 'missing_argument');
+      const module = await moduleArg(ctx, moduleRef);
       const { view, error } = await run({ module, files, concurrency: opts.concurrency }, ctx);
       const { render } = await import('../../ui/printer.js');
       await render(ctx.io, view);
@@ -38,41 +40,51 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
     .command('ls')
     .alias('list')
     .description("List a module's videos in order: position, id, file name, size, status")
-    .argument('<module>', 'module id or id prefix (4+ characters)')
+    .argument('[module]', 'module id or id prefix (4+ characters)')
     .addHelpText('after', examples(['session video ls 9c1e', 'session video ls 9c1e --json | jq -r ".[] | select(.status == \\"uploading\\") | .file_name"']))
-    .action(action(async (ctx, module: string) => (await import('./ls.js')).run({ module }, ctx)));
+    .action(action(async (ctx, module: string | undefined) => (await import('./ls.js')).run({ module }, ctx)));
 
   video
     .command('move')
     .alias('mv')
     .description('Move a video within its module, in one atomic step')
-    .argument('<video>', 'video id or id prefix (4+ characters)')
-    .requiredOption('--to <position>', 'to this position (1 is first)', (v) => parsePosition(v, '--to'))
+    .argument('[video]', 'video id or id prefix (4+ characters)')
+    .option('--to <position>', 'to this position (1 is first; asked on a terminal)', (v) => parsePosition(v, '--to'))
     .addHelpText('after', examples(['session video move 7d3a --to 1', 'session video move 7d3a --to 3 --json']))
-    .action(action(async (ctx, videoRef: string, opts: { to: number }) => (await import('./move.js')).run({ video: videoRef, to: opts.to }, ctx)));
+    .action(action(async (ctx, videoRef: string | undefined, opts: { to?: number }) => (await import('./move.js')).run({ video: videoRef, to: opts.to }, ctx)));
 
   video
     .command('rm')
     .alias('delete')
     .description('Delete a video and its file; the videos after it move up')
-    .argument('<video>', 'video id or id prefix (4+ characters)')
+    .argument('[video]', 'video id or id prefix (4+ characters)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', examples(['session video rm 7d3a', 'session video rm 7d3a0c2e --yes']))
-    .action(action(async (ctx, videoRef: string, opts: { yes?: boolean }) => (await import('./rm.js')).run({ video: videoRef, yes: opts.yes }, ctx)));
+    .action(action(async (ctx, videoRef: string | undefined, opts: { yes?: boolean }) => (await import('./rm.js')).run({ video: videoRef, yes: opts.yes }, ctx)));
 
   video
     .command('url')
     .description('Print a signed URL that downloads the video without signing in')
-    .argument('<video>', 'video id or id prefix (4+ characters)')
-    .option('--expires <seconds>', `how long the URL works (default ${DEFAULT_EXPIRES})`, parseExpires)
-    .addHelpText('after', examples(['session video url 7d3a', 'curl -o clip.mp4 "$(session video url 7d3a --expires 600)"']))
-    .action(action(async (ctx, videoRef: string, opts: { expires?: number }) => (await import('./url.js')).run({ video: videoRef, expires: opts.expires }, ctx)));
+    .argument('[video]', 'video id or id prefix (4+ characters)')
+    .option('--expires <duration>', `how long the URL works: 30s, 10m, 1h, 2d or seconds (default: ${formatExpires(DEFAULT_EXPIRES)})`, parseExpires)
+    .addHelpText('after', examples(['session video url 7d3a', 'curl -o clip.mp4 "$(session video url 7d3a --expires 10m)"']))
+    .action(action(async (ctx, videoRef: string | undefined, opts: { expires?: number }) => (await import('./url.js')).run({ video: videoRef, expires: opts.expires }, ctx)));
 }
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `--expires`: `30s`, `10m`, `1h`, `2d`, or a whole number of seconds; up to a year. */
 export function parseExpires(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || String(n) !== value.trim() || n < 1 || n > MAX_EXPIRES) {
-    throw usageError(`--expires must be a whole number of seconds from 1 to ${MAX_EXPIRES}, got "${value}"`, 'use --expires 3600 for an hour', 'invalid_expires');
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(value.trim());
+  const n = match ? Number(match[1]) * UNIT_SECONDS[(match[2] || 's').toLowerCase()]! : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_EXPIRES) {
+    throw usageError(`--expires must be a duration from 1s to 365d (30s, 10m, 1h, 2d or seconds), got "${value}"`, 'use --expires 1h for an hour', 'invalid_expires');
   }
   return n;
+}
+
+/** 3600 → "1h": the largest unit that divides it. */
+export function formatExpires(seconds: number): string {
+  for (const unit of ['d', 'h', 'm'] as const) if (seconds % UNIT_SECONDS[unit]! === 0) return `${seconds / UNIT_SECONDS[unit]!}${unit}`;
+  return `${seconds}s`;
 }

@@ -3,7 +3,7 @@ import type { VideoEntry } from '../../core/videos.js';
 import type { UploadFileReport } from '../../core/upload/queue.js';
 
 /** `video ls` and `video move`: position, id, file name, size, status; JSON is the rows. */
-export function videoTable(videos: VideoEntry[], title?: string): View {
+export function videoTable(videos: VideoEntry[], title?: string, done?: string): View {
   return table(
     videos,
     [
@@ -16,6 +16,7 @@ export function videoTable(videos: VideoEntry[], title?: string): View {
     videos,
     'No videos in this module yet. Add one with `session video upload <module> <file>`.',
     title,
+    done,
   );
 }
 

@@ -91,7 +91,6 @@ ${examples([
         const session = await (await import('./pickers.js')).sessionArg(ctx, sessionRef);
         return (await import('./export.js')).run({ session, output: opts.output, withFiles: opts.withFiles }, ctx);
       }),
-      ),
     );
 }
 

@@ -22,11 +22,25 @@ export function registerCommands(program: Command): void {
   defineGc(program);
   registerLocalCommands(program);
   defineCompletion(program);
+  defineVersion(program);
+}
+
+/** `session version`, as `gh version`: the same line as `--version`. */
+function defineVersion(program: Command): void {
+  program
+    .command('version')
+    .description('Show the version')
+    .action((_opts: unknown, cmd: Command) => {
+      const version = program.version() ?? 'dev';
+      const g = cmd.optsWithGlobals<{ json?: boolean }>();
+      process.stdout.write(g.json ? `${JSON.stringify({ version })}\n` : `${version}\n`);
+    });
 }
 
 function defineImport(program: Command): void {
   program
     .command('import')
+    .helpGroup('core')
     .description('Create or update whole sessions from a course folder or a manifest (plan, then apply)')
     .argument('<folder-or-manifest>', 'a course folder (01-intro/, 02-setup/ …) or a manifest (.yaml, .yml or .json)')
     .option('--dry-run', 'print the plan and stop; nothing is written')
@@ -69,6 +83,7 @@ ${examples([
 function defineExport(program: Command): void {
   program
     .command('export')
+    .helpGroup('core')
     .description('Write a session as the manifest `session import` reads, optionally with its video files')
     .argument('[session]', 'session id, id prefix, name or key')
     .option('-o, --output <file>', 'write the manifest to this file (.json: JSON, otherwise YAML); default: stdout')

@@ -67,7 +67,7 @@ export function action<Args extends unknown[]>(
 
 /** An "Examples:" block for `--help`, as gh prints them. */
 export function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+  return `\nEXAMPLES\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
 }
 
 /** Parses a 1-based position flag; the range check against the current size happens in the command. */

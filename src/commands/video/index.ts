@@ -8,7 +8,7 @@ const MAX_EXPIRES = 365 * 24 * 3600;
 
 /** `session video upload|ls|move|rm|url`. */
 export function registerVideoCommands(program: Command): void {
-  const video = program.command('video').description('Upload, list, reorder, delete and share the videos of a module');
+  const video = program.command('video').helpGroup('content').description('Upload, list, reorder, delete and share the videos of a module');
 
   video
     .command('upload')

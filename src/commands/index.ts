@@ -3,7 +3,7 @@
 // the command runs. Like the nouns' index.ts files, this one imports values only from
 // ./runner.js, core/errors.js and core/constants.js: anything else would load with `--help`.
 import type { Command } from 'commander';
-import { action, examples, parseConcurrency } from './runner.js';
+import { action, contextFor, examples, parseConcurrency } from './runner.js';
 import { DEFAULT_CONCURRENCY, SHELLS } from '../core/constants.js';
 import { registerAuthCommands } from './auth/index.js';
 import { registerSessionCommands } from './session/index.js';
@@ -139,9 +139,13 @@ function defineCompletion(program: Command): void {
     )
     .action(action(async (ctx, shell: string | undefined) => (await import('./completion.js')).run({ shell, program }, ctx)));
 
-  // Called by the scripts on <TAB>: prints ids and names, and nothing at all on any error.
+  // Called by the scripts on <TAB>: prints ids, keys and names, and nothing at all on any error.
   program
     .command('__complete', { hidden: true })
-    .argument('<what>')
-    .action(action(async (ctx, what: string) => (await import('./completion.js')).completeValues(what, ctx)));
+    .argument('<what>', 'sessions, modules or videos')
+    .argument('[session]', "for modules: the session's")
+    .action(async (what: string, session: string | undefined, _opts: unknown, cmd: Command) => {
+      const { printCompletions } = await import('./complete-values.js');
+      await printCompletions(what, session, { profile: cmd.optsWithGlobals<{ profile?: string }>().profile }, () => contextFor(cmd));
+    });
 }

@@ -42,6 +42,9 @@ export function interruptOnSigint(stderr: NodeJS.WritableStream & { isTTY?: bool
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
+/** Verbs after which the <TAB> answers may be out of date (sessions, modules or videos changed, or who is signed in). */
+export const CHANGING_VERBS = new Set(['create', 'rename', 'rm', 'add', 'move', 'upload', 'import', 'login', 'logout', 'reset']);
+
 /**
  * Wraps a command body for commander: builds the context, runs, prints the view.
  * Errors propagate to `main`, which owns exit codes.
@@ -57,6 +60,7 @@ export function action<Args extends unknown[]>(
       const view = await body(ctx, ...(args.slice(0, -1) as Args));
       const { render } = await import('../ui/printer.js');
       await render(ctx.io, view);
+      if (CHANGING_VERBS.has(cmd.name())) await (await import('./complete-values.js')).clearCompletionCache(ctx.io.env);
     } finally {
       interrupt.dispose();
     }

@@ -174,8 +174,10 @@ export function cellText(cell: Cell, human: boolean, io?: IO): string {
 
 function titleText(io: IO, title: Title, width: number): string {
   if (typeof title === 'string') return cut(visibleControls(title), width);
-  const strong = cut(visibleControls(title.strong), Math.max(8, width - 10));
-  return `${io.style.bold(strong)}${cut(`  ${visibleControls(title.rest)}`, width - textWidth(strong))}`;
+  // The rest (short id, type, counts) keeps its place; the name gives way first.
+  const rest = `  ${visibleControls(title.rest)}`;
+  const strong = cut(visibleControls(title.strong), Math.max(8, width - textWidth(rest)));
+  return `${io.style.bold(strong)}${cut(rest, width - textWidth(strong))}`;
 }
 
 function sanitizeTsv(text: string): string {

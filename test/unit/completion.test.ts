@@ -24,13 +24,19 @@ describe('completionSpec', () => {
     expect(node('').flags).toContain('--version');
   });
 
-  it('knows which flags take a value and which arguments are sessions', () => {
+  it('knows which flags take a value, which take a path, and what each argument is', () => {
     expect(spec.valueFlags).toEqual(expect.arrayContaining(['--profile', '--limit', '--at', '--to', '--before', '--key']));
     expect(spec.valueFlags).not.toContain('--yes');
-    expect(node('show').firstArg).toBe('sessions');
-    expect(node('module add').firstArg).toBe('sessions');
-    expect(node('module rename').firstArg).toBeNull();
-    expect(node('completion').firstArg).toEqual(['bash', 'zsh', 'fish']);
+    expect(spec.pathFlags).toEqual(expect.arrayContaining(['--output', '-o', '--with-files', '--data-dir', '-d']));
+    expect(spec.pathFlags).not.toContain('--profile');
+    expect(node('show').args).toEqual(['sessions']);
+    expect(node('module add').args).toEqual(['sessions', null]);
+    expect(node('module move').args).toEqual(['sessions', 'modules']);
+    expect(node('module rename').args).toEqual(['modules', null]);
+    expect(node('video rm').args).toEqual(['videos']);
+    expect(node('video upload')).toMatchObject({ args: ['modules', 'files'], variadic: true });
+    expect(node('import').args).toEqual(['files']);
+    expect(node('completion').args).toEqual([{ words: ['bash', 'zsh', 'fish'] }]);
   });
 });
 

@@ -33,6 +33,7 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
       const { view, error } = await run({ module, files, concurrency: opts.concurrency }, ctx);
       const { render } = await import('../../ui/printer.js');
       await render(ctx.io, view);
+      await (await import('../complete-values.js')).clearCompletionCache(ctx.io.env);
       if (error) throw error;
     });
 

@@ -64,7 +64,8 @@ export interface UploadReport {
 export type UploadEvent =
   | { type: 'refused'; index: number; file: string; reason: string }
   | { type: 'queued'; index: number; file: string; size: number }
-  | { type: 'hashing'; index: number; file: string; size: number }
+  /** Sent when hashing starts (`hashed` 0) and then as bytes are read, for a percentage. */
+  | { type: 'hashing'; index: number; file: string; size: number; hashed?: number }
   | { type: 'started'; index: number; file: string; size: number; resumedFrom: number; videoId: string }
   | { type: 'progress'; index: number; file: string; offset: number; size: number }
   | { type: 'retry'; index: number; file: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
@@ -291,7 +292,13 @@ export class UploadQueue {
       try {
         this.throwIfAborted();
         this.emit({ type: 'hashing', index: item.index, file: item.input.path, size: checked.size });
-        const hashOpts: { signal?: AbortSignal } = {};
+        let hashed = 0;
+        const hashOpts: { signal?: AbortSignal; onBytes: (n: number) => void } = {
+          onBytes: (n) => {
+            hashed += n;
+            this.emit({ type: 'hashing', index: item.index, file: item.input.path, size: checked.size, hashed });
+          },
+        };
         if (this.opts.signal) hashOpts.signal = this.opts.signal;
         const sha = await sha256File(checked.absPath, hashOpts);
         this.opts.hashCache?.set(checked.absPath, checked, sha);

@@ -407,10 +407,17 @@ export class BarProgress implements UploadProgress {
       [`${Math.floor(fraction * 100)}%`, speed, eta],
       [`${Math.floor(fraction * 100)}%`, eta],
     ];
-    for (const [i, layout] of layouts.entries()) {
-      const tail = layout.filter(Boolean).join('  ');
+    const tails = layouts.map((layout) => layout.filter(Boolean).join('  '));
+    // Speed and ETA stay while they can: the first layout with them that shows the whole name, else
+    // the first that leaves the name 16 cells, else the smallest with them; the last drops the speed.
+    const room = (t: string) => width - 4 - textWidth(t);
+    const withSpeed = tails.slice(0, -1);
+    let pick = withSpeed.findIndex((t) => room(t) >= textWidth(name));
+    if (pick < 0) pick = withSpeed.findIndex((t) => room(t) >= 16);
+    if (pick < 0) pick = room(withSpeed[withSpeed.length - 1]!) >= 8 ? withSpeed.length - 1 : tails.length - 1;
+    for (const [i, tail] of tails.entries()) {
       const room = width - 2 - 2 - textWidth(tail);
-      if (room >= 12 || i === layouts.length - 1) {
+      if (i === pick) {
         const shownName = cut(name, Math.max(4, Math.min(room, textWidth(name))));
         const painted = state.retry ? tail.replace(state.retry, s.yellow(state.retry)) : tail;
         return `${s.cyan('↑')} ${shownName}  ${cut(painted, width - 4 - textWidth(shownName))}`;

@@ -205,3 +205,66 @@ describe('result lines', () => {
     expect(piped.stdout).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('completion answers', () => {
+  it('sessions by id, key and name; modules of a session; kept 0600 in the cache until a command changes something', async () => {
+    const { stat, readdir } = await import('node:fs/promises');
+    const first = await alice.run(['__complete', 'sessions']);
+    expect(first.exitCode).toBe(0);
+    const values = first.stdout.split('\n').map((l) => l.split('\t')[0]);
+    expect(values).toEqual(expect.arrayContaining([session.id, 'window-fns', LONG, 'Joins']));
+
+    const cacheDir = join(alice.env.HOME!, '.cache', 'session', 'complete');
+    const files = await readdir(cacheDir);
+    expect(files).toHaveLength(1);
+    expect((await stat(join(cacheDir, files[0]!))).mode & 0o777).toBe(0o600);
+
+    // Gone from the database, still in the answer: the second <TAB> did not ask the server.
+    const gone = await alice.json<SessionJson>(['create', 'Short-lived']);
+    const again0 = await alice.run(['__complete', 'sessions']);
+    expect(again0.stdout).toContain('Short-lived');
+    await backend.db.pool.query('delete from public.sessions where id = $1', [gone.id]);
+    const again = await alice.run(['__complete', 'sessions']);
+    expect(again.stdout).toContain('Short-lived');
+
+    // A command that changes something clears the cache: the next answer is fresh.
+    await alice.json(['rename', 'Joins', 'Joins and more']);
+    const fresh = await alice.run(['__complete', 'sessions']);
+    expect(fresh.stdout).not.toContain('Short-lived');
+    expect(fresh.stdout).toContain('Joins and more');
+
+    const modules = await alice.run(['__complete', 'modules', 'window-fns']);
+    const moduleValues = modules.stdout.split('\n').map((l) => l.split('\t')[0]);
+    expect(moduleValues).toEqual(expect.arrayContaining([module.id, 'Second', 'Third']));
+  });
+
+  it('prints nothing at all when not signed in', async () => {
+    const res = await alice.run(['__complete', 'sessions'], { SESSION_PROFILE: 'nobody-here', XDG_CACHE_HOME: join(dir, 'empty-cache') });
+    expect(res.exitCode).toBe(0);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toBe('');
+  });
+});
+
+describe('smaller items', () => {
+  it('whoami shows the whole id', async () => {
+    const res = await alice.run(['whoami']);
+    expect(res.stdout).toContain(alice.user.id);
+  });
+
+  it('ls --owner with an unknown email is exit 4 with a message; --everyone for a non-operator is exit 3', async () => {
+    const owner = await alice.run(['ls', '--owner', 'nobody@example.com']);
+    // A non-operator asking is refused first (exit 3), whatever the email.
+    expect(owner.exitCode, owner.stderr).toBe(3);
+    expect(owner.stderr).toMatch(/^error: --everyone and --owner are for operators only/);
+    const everyone = await alice.run(['ls', '--everyone']);
+    expect(everyone.exitCode).toBe(3);
+    const olga = await signedInAuthor(backend, { operator: true });
+    const none = await olga.run(['ls', '--owner', 'nobody@example.com']);
+    expect(none.exitCode, none.stderr).toBe(4);
+    expect(none.stderr).toMatch(/^error: no sessions owned by nobody@example\.com/);
+    const some = await olga.run(['ls', '--owner', alice.user.email]);
+    expect(some.exitCode, some.stderr).toBe(0);
+    expect(some.stdout).toContain(session.id);
+  });
+});

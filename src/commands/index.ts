@@ -33,7 +33,7 @@ function defineVersion(program: Command): void {
     .action((_opts: unknown, cmd: Command) => {
       const version = program.version() ?? 'dev';
       const g = cmd.optsWithGlobals<{ json?: boolean }>();
-      process.stdout.write(g.json ? `${JSON.stringify({ version })}\n` : `${version}\n`);
+      process.stdout.write(g.json ? `${JSON.stringify({ version })}\n` : `session ${version}\n`);
     });
 }
 

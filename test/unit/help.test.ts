@@ -77,7 +77,7 @@ describe("help in gh's shape", () => {
     for (const line of helpOf([]).split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 
-  it('`session version` prints the version, like --version', async () => {
+  it('`session version` prints what `session --version` prints', async () => {
     const program = buildProgram('1.2.3');
     let out = '';
     const write = process.stdout.write.bind(process.stdout);
@@ -90,6 +90,6 @@ describe("help in gh's shape", () => {
     } finally {
       process.stdout.write = write;
     }
-    expect(out).toBe('1.2.3\n');
+    expect(out).toBe('session 1.2.3\n');
   });
 });

@@ -83,6 +83,11 @@ class FileState {
 /** Files at least this big get a line when their check starts in plain output. */
 const BIG_FILE = 64 * 1024 * 1024;
 
+/** "unchanged, nothing sent", naming the video that already has these bytes when its name differs. */
+export function unchangedText(report: UploadFileReport): string {
+  return report.same_as ? `unchanged: the module has the same bytes as ${report.same_as}; nothing sent` : 'unchanged, nothing sent';
+}
+
 export function formatSpeed(bytesPerSecond: number): string {
   return `${formatBytes(Math.max(0, Math.round(bytesPerSecond)))}/s`;
 }
@@ -110,7 +115,7 @@ function doneLine(report: UploadFileReport, state: FileState | undefined, now: n
       return `${report.file}: uploaded ${formatBytes(report.bytes_sent)} in ${formatDuration(took)} (${formatSpeed(state?.averageSpeed(now) ?? 0)}${resumed})`;
     }
     case 'unchanged':
-      return `${report.file}: unchanged, nothing sent`;
+      return `${report.file}: ${unchangedText(report)}`;
     case 'refused':
       return report.error ?? `${report.file}: refused`;
     default:
@@ -437,7 +442,7 @@ export class BarProgress implements UploadProgress {
       tail = visibleControls(doneLine(report, state, now).slice(report.file.length + 2));
     } else if (report.status === 'unchanged') {
       icon = s.dim('↓');
-      tail = 'unchanged, nothing sent';
+      tail = visibleControls(unchangedText(report));
     } else {
       // The reason is in the report below, once.
       icon = s.red('✖');

@@ -268,3 +268,22 @@ describe('smaller items', () => {
     expect(some.stdout).toContain(session.id);
   });
 });
+
+describe('same bytes under another name', () => {
+  it('is reported unchanged with the name the module has them under', async () => {
+    const { copyFile } = await import('node:fs/promises');
+    const first = join(dir, 'original-take.mp4');
+    await writeVideo(first, 96 * 1024);
+    const copy = join(dir, 'renamed-copy.mp4');
+    await copyFile(first, copy);
+    expect((await alice.run(['video', 'upload', module.id, first])).exitCode).toBe(0);
+    const again = await alice.run(['video', 'upload', module.id, copy]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toContain('renamed-copy.mp4: unchanged: the module has the same bytes as original-take.mp4; nothing sent');
+    // Piped, the report keeps the bare status.
+    expect(again.stdout.split('\t')[1]).toBe('unchanged');
+    const run = pty(['video', 'upload', module.id, copy], 120);
+    expect((await run.exited).exitCode).toBe(0);
+    expect(run.screen().join('\n')).toMatch(/unchanged \(= original-take\.mp4\)/);
+  });
+});

@@ -16,6 +16,7 @@ export interface UploadTarget {
   file_size?: number | null;
   mime_type?: string | null;
   key?: string | null;
+  file_name?: string;
 }
 
 /**
@@ -51,6 +52,8 @@ export interface UploadFileReport {
   key: string | null;
   size: number | null;
   sha256: string | null;
+  /** `unchanged` because the module already has these bytes under another name: that name. */
+  same_as?: string | null;
   /** The exit code the failure alone would have had (not printed in JSON). */
   exit_code?: ExitCodeValue;
 }
@@ -244,7 +247,9 @@ export class UploadQueue {
     if (input.key && this.opts.backend.setKey && video.key !== input.key) await this.opts.backend.setKey(video.id, input.key);
 
     if (video.status === 'ready' && video.sha256 === sha) {
-      return this.report(input, { status: 'unchanged', video_id: video.id, size: checked.size, sha256: sha });
+      const name = 'video' in input ? checked.name : (input.fileName ?? checked.name);
+      const sameAs = video.file_name && video.file_name !== name ? video.file_name : null;
+      return this.report(input, { status: 'unchanged', video_id: video.id, size: checked.size, sha256: sha, same_as: sameAs });
     }
 
     const job: TransportJob = {

@@ -24,7 +24,7 @@ process.on('exit', () => rmSync(home, { recursive: true, force: true }));
 const env = { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: join(home, 'cache'), SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_ANON_KEY: 'x' };
 
 // The key src/commands/complete-values.ts derives (kind, arg, profile, env, folder).
-const key = JSON.stringify(['sessions', '', '', '', env.SUPABASE_URL, '', home]);
+const key = JSON.stringify(['sessions', '', '', '', env.SUPABASE_URL, '', '', home, home]);
 const dir = join(env.XDG_CACHE_HOME, 'session', 'complete');
 mkdirSync(dir, { recursive: true });
 const lines = Array.from({ length: 200 }, (_, n) => `${String(n).padStart(8, '0')}-0000-4000-8000-000000000000\tSession ${n}`).join('\n');

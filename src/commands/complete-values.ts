@@ -21,7 +21,9 @@ export function completionCacheDir(env: NodeJS.ProcessEnv = process.env): string
 
 /** One file per question and per place it was asked from (profile, project, folder). */
 export function cacheFile(kind: string, arg: string, profile: string, env: NodeJS.ProcessEnv, cwd: string): string {
-  const key = JSON.stringify([kind, arg, profile, env.SESSION_PROFILE ?? '', env.SUPABASE_URL ?? '', env.SESSION_ACCESS_TOKEN ? 'token' : '', cwd]);
+  // Whose answer it is: the project, and where the credentials come from (another user, another answer).
+  const token = env.SESSION_ACCESS_TOKEN ? createHash('sha256').update(env.SESSION_ACCESS_TOKEN).digest('hex') : '';
+  const key = JSON.stringify([kind, arg, profile, env.SESSION_PROFILE ?? '', env.SUPABASE_URL ?? '', token, env.XDG_CONFIG_HOME ?? '', env.HOME ?? '', cwd]);
   return join(completionCacheDir(env), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.tsv`);
 }
 

@@ -176,11 +176,14 @@ export class LineProgress implements UploadProgress {
         const state = this.files.get(event.index);
         if (state) state.phase = 'hashing';
         // A big file takes a while to check: say so, so a log is not silent.
-        if (event.hashed === undefined && event.size >= BIG_FILE) this.line(`${event.file}: checking ${formatBytes(event.size)} (sha256)`);
-        this.hashedBytes.set(event.index, event.hashed ?? 0);
+        if (event.size >= BIG_FILE) this.line(`${event.file}: checking ${formatBytes(event.size)} (sha256)`);
+        this.hashedBytes.set(event.index, 0);
         this.ensureHeartbeat();
         return;
       }
+      case 'hash-progress':
+        this.hashedBytes.set(event.index, event.hashed);
+        return;
       case 'started': {
         const state = this.files.get(event.index) ?? new FileState(event.file);
         state.start(now, event.size, event.resumedFrom);
@@ -302,10 +305,14 @@ export class BarProgress implements UploadProgress {
       case 'hashing': {
         const state = this.files.get(event.index);
         if (state) state.phase = 'hashing';
-        this.hashed.set(event.index, event.hashed ?? 0);
+        this.hashed.set(event.index, 0);
         this.schedule();
         return;
       }
+      case 'hash-progress':
+        this.hashed.set(event.index, event.hashed);
+        this.schedule();
+        return;
       case 'started': {
         const state = this.files.get(event.index) ?? new FileState(event.file);
         state.start(now, event.size, event.resumedFrom);

@@ -67,8 +67,9 @@ export interface UploadReport {
 export type UploadEvent =
   | { type: 'refused'; index: number; file: string; reason: string }
   | { type: 'queued'; index: number; file: string; size: number }
-  /** Sent when hashing starts (`hashed` 0) and then as bytes are read, for a percentage. */
-  | { type: 'hashing'; index: number; file: string; size: number; hashed?: number }
+  | { type: 'hashing'; index: number; file: string; size: number }
+  /** While a file is hashed: bytes read so far, for a percentage. */
+  | { type: 'hash-progress'; index: number; file: string; size: number; hashed: number }
   | { type: 'started'; index: number; file: string; size: number; resumedFrom: number; videoId: string }
   | { type: 'progress'; index: number; file: string; offset: number; size: number }
   | { type: 'retry'; index: number; file: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
@@ -301,7 +302,7 @@ export class UploadQueue {
         const hashOpts: { signal?: AbortSignal; onBytes: (n: number) => void } = {
           onBytes: (n) => {
             hashed += n;
-            this.emit({ type: 'hashing', index: item.index, file: item.input.path, size: checked.size, hashed });
+            this.emit({ type: 'hash-progress', index: item.index, file: item.input.path, size: checked.size, hashed });
           },
         };
         if (this.opts.signal) hashOpts.signal = this.opts.signal;

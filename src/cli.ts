@@ -3,6 +3,7 @@ import { CliError, ExitCode, toCliError } from './core/errors.js';
 import { maskSecrets } from './ui/mask.js';
 import { visibleControls } from './ui/visible.js';
 import { registerCommands } from './commands/index.js';
+import { formatHelp, learnMore, wrap } from './commands/help.js';
 
 declare const __VERSION__: string | undefined;
 
@@ -15,30 +16,44 @@ declare const __VERSION__: string | undefined;
 export function buildProgram(version = 'dev'): Command {
   const program = new Command('session')
     .description('Build educational sessions (ordered modules of videos) in a Supabase project.')
-    .version(version, '-V, --version')
-    .option('--json', 'print machine-readable JSON on stdout')
-    .option('-q, --quiet', 'print nothing but errors')
-    .option('--profile <name>', 'credentials and settings profile (env: SESSION_PROFILE)')
-    .option('--no-input', 'never prompt; a missing value is an error')
-    .option('--debug', 'log requests to stderr (tokens and keys masked)')
-    .option('--no-color', 'disable colour (also NO_COLOR)')
+    .version(version, '-V, --version', 'Show the version')
+    .helpOption('-h, --help', 'Show help for command')
+    .helpCommand('help [command]', 'Show help for a command')
+    .option('--json', 'Print machine-readable JSON on stdout')
+    .option('-q, --quiet', 'Print nothing but errors')
+    .option('--profile <name>', 'Credentials and settings profile (env: SESSION_PROFILE)')
+    .option('--no-input', 'Never prompt; a missing value is an error')
+    .option('--debug', 'Log requests to stderr (tokens and keys masked)')
+    .option('--no-color', 'Disable colour (also NO_COLOR)')
     .addOption(new Option('--trace', 'print stack traces').hideHelp())
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
-    .addHelpText(
-      'after',
-      `
-Getting started:
-  $ session local start          # a local Supabase-compatible backend, no Docker
-  $ session login --with-password
-  $ session create "Intro to SQL"
-
-Environment: SUPABASE_URL, SUPABASE_ANON_KEY, SESSION_PROFILE, SESSION_ACCESS_TOKEN,
-SESSION_EMAIL, SESSION_PASSWORD, NO_COLOR. Exit codes: 0 ok, 1 failure, 2 bad input,
-3 not signed in, 4 not found, 5 conflict, 6 partial failure, 130 interrupted.`,
-    );
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: false, formatHelp })
+    .addHelpText('after', (context) => {
+      const width = Math.max(40, Math.min(helpWidth(context.error), 100)) - 2;
+      const block = (text: string) => `  ${wrap(text, width, 2)}`;
+      return [
+        '',
+        'GETTING STARTED',
+        '  $ session local start          # a local Supabase-compatible backend',
+        '  $ session login --with-password',
+        '  $ session create "Intro to SQL"',
+        '',
+        'ENVIRONMENT',
+        block('SUPABASE_URL, SUPABASE_ANON_KEY, SESSION_PROFILE, SESSION_ACCESS_TOKEN, SESSION_EMAIL, SESSION_PASSWORD, NO_COLOR.'),
+        '',
+        'EXIT CODES',
+        block('0 ok, 1 failure, 2 bad input, 3 not signed in or not allowed, 4 not found, 5 conflict, 6 partial failure, 130 interrupted.'),
+      ].join('\n');
+    })
+    .addHelpText('afterAll', (context) => learnMore(helpWidth(context.error)));
   registerCommands(program);
   return program;
+}
+
+/** The width commander wraps help to: the terminal's, else 80. */
+function helpWidth(error: boolean): number {
+  const stream = error ? process.stderr : process.stdout;
+  return (stream.isTTY && stream.columns) || 80;
 }
 
 function applyToAll(cmd: Command, fn: (c: Command) => void): void {

@@ -1,25 +1,33 @@
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import type { Context } from '../core/context.js';
-import { message, none, type View } from '../ui/printer.js';
+import { message, type View } from '../ui/printer.js';
 import { usageError } from '../core/errors.js';
-import { listSessions } from '../core/content.js';
 import { SHELLS } from '../core/constants.js';
 
 export type Shell = (typeof SHELLS)[number];
+
+/**
+ * What a positional argument completes to: the caller's sessions (ids, keys, names), modules
+ * (of the session typed before it, when the command takes one), videos, file names, or fixed words.
+ */
+export type ArgKind = 'sessions' | 'modules' | 'videos' | 'files' | { words: string[] } | null;
 
 /** What a shell needs to know about one command path (`""`, `"module"`, `"module add"`). */
 export interface CompletionNode {
   path: string;
   subcommands: string[];
   flags: string[];
-  /** Words offered for the first positional argument. */
-  firstArg: 'sessions' | string[] | null;
+  /** One entry per positional argument; the last repeats when `variadic`. */
+  args: ArgKind[];
+  variadic: boolean;
 }
 
 export interface CompletionSpec {
   nodes: CompletionNode[];
   /** Flags whose next word is their value, so it is not counted as an argument. */
   valueFlags: string[];
+  /** Of those, the ones whose value is a path (`-o <file>`, `--with-files <dir>`): file names are offered. */
+  pathFlags: string[];
 }
 
 export async function run(opts: { shell?: string | undefined; program: Command }, _ctx: Context): Promise<View> {
@@ -34,16 +42,17 @@ function isShell(text: string): text is Shell {
   return (SHELLS as readonly string[]).includes(text);
 }
 
-export async function completeValues(what: string, ctx: Context): Promise<View> {
-  if (what !== 'sessions') return none();
-  try {
-    const list = await listSessions(await ctx.api(), { limit: 200 });
-    const lines = list.sessions.map((s) => `${s.id}\t${s.name.replace(/[\t\n\r]/g, ' ')}`);
-    return lines.length ? message(lines.join('\n'), null) : none();
-  } catch {
-    return none();
-  }
+/** By the argument's name: what people type there. */
+function argKind(name: string): ArgKind {
+  if (name === 'session') return 'sessions';
+  if (name === 'module') return 'modules';
+  if (name === 'video') return 'videos';
+  if (name === 'shell') return { words: [...SHELLS] };
+  if (/file|folder|manifest|dir/.test(name)) return 'files';
+  return null;
 }
+
+const takesPath = (opt: Option): boolean => /<(file|dir|folder|path)[^>]*>|\[(file|dir|folder|path)[^\]]*\]/.test(opt.flags);
 
 /** Walks the commander tree: visible commands and flags only, global flags everywhere. */
 export function completionSpec(program: Command): CompletionSpec {
@@ -52,21 +61,29 @@ export function completionSpec(program: Command): CompletionSpec {
   // Global flags work after any subcommand; --version only at the root.
   const globalFlags = rootFlags.filter((f) => f !== '--version' && f !== '-V' && f !== '--help' && f !== '-h');
   const valueFlags = new Set<string>();
+  const pathFlags = new Set<string>();
   const nodes: CompletionNode[] = [];
   const visit = (cmd: Command, path: string[]): void => {
-    for (const opt of cmd.options) if (opt.required || opt.optional) for (const n of optionNames(opt)) valueFlags.add(n);
+    for (const opt of cmd.options) {
+      if (!opt.required && !opt.optional) continue;
+      for (const n of optionNames(opt)) {
+        valueFlags.add(n);
+        if (takesPath(opt)) pathFlags.add(n);
+      }
+    }
     const subs = help.visibleCommands(cmd).filter((c) => c.name() !== 'help');
-    const first = cmd.registeredArguments[0]?.name();
+    const args = cmd.registeredArguments;
     nodes.push({
       path: path.join(' '),
       subcommands: subs.map((c) => c.name()),
       flags: cmd === program ? rootFlags : unique([...help.visibleOptions(cmd).flatMap(optionNames), ...globalFlags]),
-      firstArg: first === 'session' ? 'sessions' : first === 'shell' ? [...SHELLS] : null,
+      args: subs.length ? [] : args.map((a) => argKind(a.name())),
+      variadic: Boolean(args[args.length - 1]?.variadic),
     });
     for (const sub of subs) visit(sub, [...path, sub.name()]);
   };
   visit(program, []);
-  return { nodes, valueFlags: [...valueFlags].sort() };
+  return { nodes, valueFlags: [...valueFlags].sort(), pathFlags: [...pathFlags].sort() };
 }
 
 function optionNames(opt: { long?: string | undefined; short?: string | undefined }): string[] {
@@ -85,9 +102,20 @@ export function completionScript(shell: Shell, spec: CompletionSpec): string {
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** One word per argument for the scripts: `sessions`, `modules`, `videos`, `files`, `-` (nothing), or `w:bash,zsh,fish`. */
+function kindWord(kind: ArgKind): string {
+  if (kind === null) return '-';
+  if (typeof kind === 'string') return kind;
+  return `w:${kind.words.join(',')}`;
+}
+
+function kindsOf(n: CompletionNode): string {
+  return [...n.args.map(kindWord), ...(n.variadic ? ['+'] : [])].join(' ');
+}
+
 /**
  * bash and zsh share one parser: walk the words typed so far, follow known subcommands,
- * skip flags (and the values of flags that take one), count the rest as arguments.
+ * skip flags (and the values of flags that take one), keep the rest as arguments.
  */
 function stateFunction(spec: CompletionSpec, fn: string, words: string, from: number, to: string): string {
   const cases = spec.nodes
@@ -95,50 +123,78 @@ function stateFunction(spec: CompletionSpec, fn: string, words: string, from: nu
     .map((n) => `    ${quote(n.path)}) subs=${quote(` ${n.subcommands.join(' ')} `)} ;;`)
     .join('\n');
   return `${fn}_state() {
-  local cmdpath="" nargs=0 i w subs skip=0
+  local cmdpath="" i w subs skip=0
+  REPLY_ARGS=()
   for ((i=${from}; i<${to}; i++)); do
     w=${words}
     if ((skip)); then skip=0; continue; fi
     case "$w" in
-      ${spec.valueFlags.map((f) => f).join('|') || '--'}) skip=1; continue ;;
+      ${spec.valueFlags.join('|') || '--'}) skip=1; continue ;;
       -*) continue ;;
     esac
     subs=""
     case "$cmdpath" in
 ${cases}
     esac
-    if ((nargs == 0)) && [[ "$subs" == *" $w "* ]]; then cmdpath="\${cmdpath:+$cmdpath }$w"; else nargs=$((nargs + 1)); fi
+    if ((\${#REPLY_ARGS[@]} == 0)) && [[ "$subs" == *" $w "* ]]; then cmdpath="\${cmdpath:+$cmdpath }$w"; else REPLY_ARGS+=("$w"); fi
   done
-  REPLY_PATH="$cmdpath"; REPLY_NARGS=$nargs
+  REPLY_PATH="$cmdpath"; REPLY_NARGS=\${#REPLY_ARGS[@]}
 }
 ${fn}_node() {
-  REPLY_SUBS=""; REPLY_FLAGS=""; REPLY_ARG=""
+  REPLY_SUBS=""; REPLY_FLAGS=""; REPLY_KINDS=""
   case "$1" in
-${spec.nodes
-  .map(
-    (n) =>
-      `    ${quote(n.path)}) REPLY_SUBS=${quote(n.subcommands.join(' '))}; REPLY_FLAGS=${quote(n.flags.join(' '))}; REPLY_ARG=${quote(n.firstArg === null ? '' : n.firstArg === 'sessions' ? '@sessions' : n.firstArg.join(' '))} ;;`,
-  )
-  .join('\n')}
+${spec.nodes.map((n) => `    ${quote(n.path)}) REPLY_SUBS=${quote(n.subcommands.join(' '))}; REPLY_FLAGS=${quote(n.flags.join(' '))}; REPLY_KINDS=${quote(kindsOf(n))} ;;`).join('\n')}
   esac
+}
+# The kind of argument number $1 (0-based) in REPLY_KINDS; the last one repeats after a "+".
+${fn}_kind() {
+  local -a kinds; local n=$1 count
+  kinds=(\${=REPLY_KINDS}) 2>/dev/null || kinds=($REPLY_KINDS)
+  count=\${#kinds[@]}
+  REPLY_KIND=""
+  if ((count == 0)); then return; fi
+  if [[ "\${kinds[@]: -1}" == "+" ]]; then
+    count=$((count - 1))
+    if ((n >= count)); then n=$((count - 1)); fi
+  fi
+  if ((n < count)); then REPLY_KIND="\${kinds[@]:n:1}"; fi
 }`;
 }
 
 function bashScript(spec: CompletionSpec): string {
   return `# bash completion for session and sessions; generated by \`session completion bash\`.
-${stateFunction(spec, '_session', '"${COMP_WORDS[i]}"', 1, '$COMP_CWORD')}
+${stateFunction(spec, '_session', '"${COMP_WORDS[i]}"', 1, '$COMP_CWORD').replace('kinds=(${=REPLY_KINDS}) 2>/dev/null || kinds=($REPLY_KINDS)', 'read -r -a kinds <<< "$REPLY_KINDS"')}
+# Candidates the CLI prints ("value<TAB>description"), filtered by prefix here: never through
+# compgen -W, which would expand $(…) inside a name someone chose.
+_session_values() {
+  local value rest
+  while IFS=$'\\t' read -r value rest; do
+    [[ -n "$value" && "$value" == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$value")")
+  done < <("\${COMP_WORDS[0]}" __complete "$@" 2>/dev/null)
+}
 _session() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}"
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  COMPREPLY=()
+  if ((COMP_CWORD > 1)); then
+    case "$prev" in
+      ${spec.pathFlags.join('|') || '--'}) compopt -o default 2>/dev/null; return ;;
+      ${spec.valueFlags.join('|') || '--'}) return ;;
+    esac
+  fi
   _session_state
   _session_node "$REPLY_PATH"
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$REPLY_FLAGS" -- "$cur"))
   elif [[ -n "$REPLY_SUBS" && $REPLY_NARGS -eq 0 ]]; then
     COMPREPLY=($(compgen -W "$REPLY_SUBS" -- "$cur"))
-  elif [[ $REPLY_NARGS -eq 0 && "$REPLY_ARG" == "@sessions" ]]; then
-    COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" __complete sessions 2>/dev/null | cut -f1)" -- "$cur"))
-  elif [[ $REPLY_NARGS -eq 0 && -n "$REPLY_ARG" ]]; then
-    COMPREPLY=($(compgen -W "$REPLY_ARG" -- "$cur"))
+  else
+    _session_kind "$REPLY_NARGS"
+    case "$REPLY_KIND" in
+      files) compopt -o default 2>/dev/null ;;
+      sessions|videos) _session_values "$REPLY_KIND" ;;
+      modules) if [[ "\${REPLY_KINDS%% *}" == sessions ]]; then _session_values modules "\${REPLY_ARGS[0]}"; else _session_values modules; fi ;;
+      w:*) local words="\${REPLY_KIND#w:}"; COMPREPLY=($(compgen -W "\${words//,/ }" -- "$cur")) ;;
+    esac
   fi
 }
 complete -F _session session sessions
@@ -148,23 +204,38 @@ complete -F _session session sessions
 function zshScript(spec: CompletionSpec): string {
   return `#compdef session sessions
 # zsh completion for session and sessions; generated by \`session completion zsh\`.
-${stateFunction(spec, '_session', '"${words[i]}"', 2, '$CURRENT')}
+${stateFunction(spec, '_session', '"${words[i]}"', 2, '$CURRENT').replace('kinds=(${=REPLY_KINDS}) 2>/dev/null || kinds=($REPLY_KINDS)', 'kinds=(${=REPLY_KINDS})').replace('"${kinds[@]: -1}"', '"${kinds[-1]}"').replace('REPLY_KIND="${kinds[@]:n:1}"', 'REPLY_KIND="${kinds[n+1]}"')}
+_session_values() {
+  local -a items; local line value
+  for line in "\${(@f)$(\${words[1]} __complete "$@" 2>/dev/null)}"; do
+    [[ -z "$line" ]] && continue
+    value="\${line%%$'\\t'*}"
+    items+=("\${value//:/\\\\:}:\${line#*$'\\t'}")
+  done
+  _describe "$1" items
+}
 _session() {
   local -a items
+  if ((CURRENT > 2)); then
+    case "\${words[CURRENT-1]}" in
+      ${spec.pathFlags.join('|') || '--'}) _files; return ;;
+      ${spec.valueFlags.join('|') || '--'}) return ;;
+    esac
+  fi
   _session_state
   _session_node "$REPLY_PATH"
   if [[ "\${words[CURRENT]}" == -* ]]; then
     items=(\${=REPLY_FLAGS}); compadd -- $items
   elif [[ -n "$REPLY_SUBS" && $REPLY_NARGS -eq 0 ]]; then
     items=(\${=REPLY_SUBS}); compadd -- $items
-  elif [[ $REPLY_NARGS -eq 0 && "$REPLY_ARG" == "@sessions" ]]; then
-    local line
-    for line in "\${(@f)$(\${words[1]} __complete sessions 2>/dev/null)}"; do
-      [[ -n "$line" ]] && items+=("\${line%%$'\\t'*}:\${line#*$'\\t'}")
-    done
-    _describe 'session' items
-  elif [[ $REPLY_NARGS -eq 0 && -n "$REPLY_ARG" ]]; then
-    items=(\${=REPLY_ARG}); compadd -- $items
+  else
+    _session_kind "$REPLY_NARGS"
+    case "$REPLY_KIND" in
+      files) _files ;;
+      sessions|videos) _session_values "$REPLY_KIND" ;;
+      modules) if [[ "\${REPLY_KINDS%% *}" == sessions ]]; then _session_values modules "\${REPLY_ARGS[1]}"; else _session_values modules; fi ;;
+      w:*) items=(\${(s:,:)REPLY_KIND#w:}); compadd -- $items ;;
+    esac
   fi
 }
 if [[ "\$funcstack[1]" == _session ]]; then _session "$@"; else compdef _session session sessions; fi
@@ -174,9 +245,10 @@ if [[ "\$funcstack[1]" == _session ]]; then _session "$@"; else compdef _session
 function fishScript(spec: CompletionSpec): string {
   const lines: string[] = [
     '# fish completion for session and sessions; generated by `session completion fish`.',
+    '# Prints "path:nargs" for the words typed so far (flag values skipped), then the arguments, one a line.',
     'function __session_state',
     '    set -l cmdpath',
-    '    set -l nargs 0',
+    '    set -l args',
     '    set -l skip 0',
     '    for w in (commandline -opc)[2..-1]',
     '        if test $skip = 1; set skip 0; continue; end',
@@ -190,28 +262,54 @@ function fishScript(spec: CompletionSpec): string {
   }
   lines.push(
     '        end',
-    '        if test $nargs = 0; and contains -- $w $subs',
+    '        if test (count $args) = 0; and contains -- $w $subs',
     '            set cmdpath $cmdpath $w',
     '        else',
-    '            set nargs (math $nargs + 1)',
+    '            set args $args $w',
     '        end',
     '    end',
     // Quoted, so the root path (an empty list) still prints ":N" instead of nothing.
-    '    echo "$cmdpath:$nargs"',
+    '    echo "$cmdpath:"(count $args)',
+    '    printf "%s\\n" $args',
+    'end',
+    '# True when the words typed so far are command PATH with N arguments (at least N with a third word).',
+    'function __session_at',
+    '    set -l state (__session_state)',
+    '    set -l here (string split -r -m1 : -- $state[1])',
+    '    test "$here[1]" = "$argv[1]"; or return 1',
+    '    if set -q argv[3]; test $here[2] -ge $argv[2]; else; test $here[2] = $argv[2]; end',
+    'end',
+    '# True when the previous word is a flag whose value is a path.',
+    'function __session_path_value',
+    `    contains -- (commandline -opc)[-1] ${spec.pathFlags.join(' ') || '--'}`,
+    'end',
+    'function __session_first_arg',
+    '    set -l state (__session_state)',
+    '    echo $state[2]',
     'end',
   );
   for (const bin of ['session', 'sessions']) {
     lines.push(`complete -c ${bin} -f`);
+    lines.push(`complete -c ${bin} -n __session_path_value -F`);
     for (const n of spec.nodes) {
-      const at = `test (__session_state) = ${quote(`${n.path}:0`)}`;
-      const within = `string match -q -- ${quote(`${n.path}:*`)} (__session_state)`;
+      const at = `__session_at ${quote(n.path)} 0`;
+      const within = `string match -q -- ${quote(`${n.path}:*`)} (__session_state)[1]`;
       if (n.subcommands.length) lines.push(`complete -c ${bin} -n ${quote(at)} -a ${quote(n.subcommands.join(' '))}`);
       for (const flag of n.flags) {
         const opt = flag.startsWith('--') ? `-l ${flag.slice(2)}` : `-s ${flag.slice(1)}`;
         lines.push(`complete -c ${bin} -n ${quote(within)} ${opt}${spec.valueFlags.includes(flag) ? ' -r' : ''}`);
       }
-      if (n.firstArg === 'sessions') lines.push(`complete -c ${bin} -n ${quote(at)} -a ${quote(`(${bin} __complete sessions 2>/dev/null)`)}`);
-      else if (n.firstArg) lines.push(`complete -c ${bin} -n ${quote(at)} -a ${quote(n.firstArg.join(' '))}`);
+      n.args.forEach((kind, i) => {
+        if (kind === null) return;
+        const more = n.variadic && i === n.args.length - 1 ? ' more' : '';
+        const cond = quote(`__session_at ${quote(n.path)} ${i}${more}`);
+        if (kind === 'files') lines.push(`complete -c ${bin} -n ${cond} -F -a ${quote('(__fish_complete_path (commandline -ct))')}`);
+        else if (kind === 'sessions' || kind === 'videos') lines.push(`complete -c ${bin} -n ${cond} -a ${quote(`(${bin} __complete ${kind} 2>/dev/null)`)}`);
+        else if (kind === 'modules') {
+          const within = n.args[0] === 'sessions' ? ' (__session_first_arg)' : '';
+          lines.push(`complete -c ${bin} -n ${cond} -a ${quote(`(${bin} __complete modules${within} 2>/dev/null)`)}`);
+        } else lines.push(`complete -c ${bin} -n ${cond} -a ${quote(kind.words.join(' '))}`);
+      });
     }
   }
   return `${lines.join('\n')}\n`;

@@ -3,7 +3,7 @@
 // the command runs. Like the nouns' index.ts files, this one imports values only from
 // ./runner.js, core/errors.js and core/constants.js: anything else would load with `--help`.
 import type { Command } from 'commander';
-import { action, examples, parseConcurrency } from './runner.js';
+import { action, contextFor, examples, parseConcurrency } from './runner.js';
 import { DEFAULT_CONCURRENCY, SHELLS } from '../core/constants.js';
 import { registerAuthCommands } from './auth/index.js';
 import { registerSessionCommands } from './session/index.js';
@@ -24,11 +24,25 @@ export function registerCommands(program: Command): void {
   registerLocalCommands(program);
   registerProjectCommands(program);
   defineCompletion(program);
+  defineVersion(program);
+}
+
+/** `session version`, as `gh version`: the same line as `--version`. */
+function defineVersion(program: Command): void {
+  program
+    .command('version')
+    .description('Show the version')
+    .action((_opts: unknown, cmd: Command) => {
+      const version = program.version() ?? 'dev';
+      const g = cmd.optsWithGlobals<{ json?: boolean }>();
+      process.stdout.write(g.json ? `${JSON.stringify({ version })}\n` : `session ${version}\n`);
+    });
 }
 
 function defineImport(program: Command): void {
   program
     .command('import')
+    .helpGroup('core')
     .description('Create or update whole sessions from a course folder or a manifest (plan, then apply)')
     .argument('<folder-or-manifest>', 'a course folder (01-intro/, 02-setup/ …) or a manifest (.yaml, .yml or .json)')
     .option('--dry-run', 'print the plan and stop; nothing is written')
@@ -73,8 +87,9 @@ ${examples([
 function defineExport(program: Command): void {
   program
     .command('export')
+    .helpGroup('core')
     .description('Write a session as the manifest `session import` reads, optionally with its video files')
-    .argument('<session>', 'session id, id prefix, name or key')
+    .argument('[session]', 'session id, id prefix, name or key')
     .option('-o, --output <file>', 'write the manifest to this file (.json: JSON, otherwise YAML); default: stdout')
     .option('--with-files <dir>', 'download the videos into this folder, at the paths the manifest names')
     .addHelpText(
@@ -91,9 +106,10 @@ ${examples([
 ])}`,
     )
     .action(
-      action(async (ctx, session: string, opts: { output?: string; withFiles?: string }) =>
-        (await import('./export/export.js')).run({ session, output: opts.output, withFiles: opts.withFiles }, ctx),
-      ),
+      action(async (ctx, sessionRef: string | undefined, opts: { output?: string; withFiles?: string }) => {
+        const session = await (await import('./pickers.js')).sessionArg(ctx, sessionRef);
+        return (await import('./export/export.js')).run({ session, output: opts.output, withFiles: opts.withFiles }, ctx);
+      }),
     );
 }
 
@@ -127,9 +143,13 @@ function defineCompletion(program: Command): void {
     )
     .action(action(async (ctx, shell: string | undefined) => (await import('./completion.js')).run({ shell, program }, ctx)));
 
-  // Called by the scripts on <TAB>: prints ids and names, and nothing at all on any error.
+  // Called by the scripts on <TAB>: prints ids, keys and names, and nothing at all on any error.
   program
     .command('__complete', { hidden: true })
-    .argument('<what>')
-    .action(action(async (ctx, what: string) => (await import('./completion.js')).completeValues(what, ctx)));
+    .argument('<what>', 'sessions, modules or videos')
+    .argument('[session]', "for modules: the session's")
+    .action(async (what: string, session: string | undefined, _opts: unknown, cmd: Command) => {
+      const { printCompletions } = await import('./complete-values.js');
+      await printCompletions(what, session, { profile: cmd.optsWithGlobals<{ profile?: string }>().profile }, () => contextFor(cmd));
+    });
 }

@@ -3,11 +3,11 @@
 import type { Command } from 'commander';
 import type { Context, GlobalOptions } from '../core/context.js';
 import type { View } from '../ui/printer.js';
-import { usageError } from '../core/errors.js';
+import { ExitCode, usageError } from '../core/errors.js';
 import { MAX_CONCURRENCY } from '../core/constants.js';
 
 /** Builds the context from the global flags of the command being run. */
-export async function contextFor(cmd: Command): Promise<Context> {
+export async function contextFor(cmd: Command, signal?: AbortSignal): Promise<Context> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const [{ IO }, { createContext }] = await Promise.all([import('../ui/io.js'), import('../core/context.js')]);
   const io = new IO({
@@ -16,12 +16,37 @@ export async function contextFor(cmd: Command): Promise<Context> {
     debug: g.debug === true,
     noInput: g.input === false,
     noColor: g.color === false,
+    ...(signal ? { signal } : {}),
   });
   return createContext(io, {
     profile: g.profile,
     localProject: () => import('../local/project.js').then(({ readLocalProject }) => readLocalProject(io.env)),
   });
 }
+
+/**
+ * Ctrl-C while a command runs (waiting for a login approval, a request, a prompt drawn by
+ * something other than inquirer): the one SIGINT handler aborts `signal`, so a prompt restores
+ * the terminal, then ends the process with exit 130 and one line. A command that handles Ctrl-C
+ * itself (an upload stops its transfers and reports them; `local start` stops the backend)
+ * registers its own listener, and this one then stays out of the way.
+ */
+export function interruptOnSigint(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (process.listenerCount('SIGINT') > 1) return;
+    controller.abort();
+    // A spinner or a prompt may own the line and have hidden the cursor.
+    if (stderr.isTTY) stderr.write('\r\u001b[K\u001b[?25h');
+    stderr.write('error: interrupted\n');
+    setImmediate(() => process.exit(ExitCode.interrupted));
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** Verbs after which the <TAB> answers may be out of date (sessions, modules or videos changed, or who is signed in). */
+export const CHANGING_VERBS = new Set(['create', 'rename', 'rm', 'add', 'move', 'upload', 'import', 'login', 'logout', 'reset']);
 
 /**
  * Wraps a command body for commander: builds the context, runs, prints the view.
@@ -32,16 +57,24 @@ export function action<Args extends unknown[]>(
 ): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
-    const ctx = await contextFor(cmd);
-    const view = await body(ctx, ...(args.slice(0, -1) as Args));
-    const { render } = await import('../ui/printer.js');
-    await render(ctx.io, view);
+    const interrupt = interruptOnSigint();
+    try {
+      const ctx = await contextFor(cmd, interrupt.signal);
+      const view = await body(ctx, ...(args.slice(0, -1) as Args));
+      const { render } = await import('../ui/printer.js');
+      await render(ctx.io, view);
+      if (CHANGING_VERBS.has(cmd.name())) await (await import('./complete-values.js')).clearCompletionCache(ctx.io.env);
+    } finally {
+      interrupt.dispose();
+    }
   };
 }
 
+
+
 /** An "Examples:" block for `--help`, as gh prints them. */
 export function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+  return `\nEXAMPLES\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
 }
 
 /** Parses a 1-based position flag; the range check against the current size happens in the command. */

@@ -6,7 +6,7 @@
 import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import type { Database } from './database.types.js';
-import { CliError, ExitCode, notFoundError, usageError } from './errors.js';
+import { authError, CliError, ExitCode, notFoundError, usageError } from './errors.js';
 import { removeObjects, STORAGE_REMOVE_BATCH, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
 import { SESSION_TYPES } from './constants.js';
@@ -151,7 +151,8 @@ export async function listSessions(api: Api, opts: ListSessionsOptions = {}): Pr
     return { sessions: list?.sessions ?? [], next_cursor: list?.next_cursor ?? null };
   } catch (err) {
     if (operatorView && err instanceof CliError && err.exitCode === ExitCode.notFound) {
-      throw notFoundError('--everyone and --owner are for operators only', 'list your own sessions with `session ls`', 'operators_only');
+      // Signed in but not allowed: the permission code (3), as for a refused login, not "not found".
+      throw authError('--everyone and --owner are for operators only', 'list your own sessions with `session ls`; an operator has app_metadata.role = operator', 'operators_only');
     }
     throw err;
   }

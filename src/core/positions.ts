@@ -40,8 +40,8 @@ export function moveSpecFrom(opts: { to?: number; before?: string; after?: strin
   if (opts.last) given.push({ last: true });
   if (given.length !== 1) {
     throw usageError(
-      given.length === 0 ? 'say where to move it' : 'choose only one of --to, --before, --after, --first, --last',
-      'pass exactly one of --to P, --before M, --after M, --first, --last',
+      given.length === 0 ? 'missing the new position' : 'choose only one of --to, --before, --after, --first, --last',
+      'pass one of --to P, --before M, --after M, --first or --last',
       'invalid_move',
     );
   }

@@ -17,6 +17,8 @@ export interface IOOptions {
   debug?: boolean;
   json?: boolean;
   quiet?: boolean;
+  /** Aborted on Ctrl-C (the command runner owns the one SIGINT handler); prompts end on it. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -42,6 +44,7 @@ export class IO {
   /** Styles for stdout and stderr; plain when colour is off. */
   readonly style: ChalkInstance;
   readonly errStyle: ChalkInstance;
+  readonly signal: AbortSignal | undefined;
 
   constructor(opts: IOOptions = {}) {
     this.stdout = opts.stdout ?? process.stdout;
@@ -59,6 +62,7 @@ export class IO {
     this.debugEnabled = Boolean(opts.debug) || this.env.SESSION_DEBUG === '1';
     this.json = Boolean(opts.json);
     this.quiet = Boolean(opts.quiet);
+    this.signal = opts.signal;
     this.noInput = Boolean(opts.noInput) || this.env.SESSION_NO_INPUT === '1' || this.env.CI === 'true';
   }
 
@@ -72,8 +76,14 @@ export class IO {
     return this.stderrIsTTY && !this.quiet && this.env.TERM !== 'dumb';
   }
 
+  /** Read at each use, so a table drawn after a resize fits the new width; 0 (some pseudo-terminals) counts as unknown. */
   get columns(): number {
-    return this.stdout.columns ?? 100;
+    return this.stdout.columns || 100;
+  }
+
+  /** The width of stderr, where progress is drawn; re-read at each frame. */
+  get errColumns(): number {
+    return this.stderr.columns || this.stdout.columns || 100;
   }
 
   out(text: string): void {

@@ -1,9 +1,10 @@
 import type { IO } from './io.js';
 import { formatBytes, formatDuration } from './format.js';
 import { visibleControls } from './visible.js';
+import { cut, textWidth } from './fit.js';
 import type { UploadEvent, UploadFileReport } from '../core/upload/queue.js';
 
-/** Draws an upload run: listr2 bars on a terminal, plain lines and a heartbeat otherwise. */
+/** Draws an upload run: live bars on a terminal, plain lines and a heartbeat otherwise. */
 export interface UploadProgress {
   onEvent(event: UploadEvent): void;
   /** Stops redrawing and timers; resolves once the last frame is written. */
@@ -79,6 +80,14 @@ class FileState {
   }
 }
 
+/** Files at least this big get a line when their check starts in plain output. */
+const BIG_FILE = 64 * 1024 * 1024;
+
+/** "unchanged, nothing sent", naming the video that already has these bytes when its name differs. */
+export function unchangedText(report: UploadFileReport): string {
+  return report.same_as ? `unchanged: the module has the same bytes as ${report.same_as}; nothing sent` : 'unchanged, nothing sent';
+}
+
 export function formatSpeed(bytesPerSecond: number): string {
   return `${formatBytes(Math.max(0, Math.round(bytesPerSecond)))}/s`;
 }
@@ -106,7 +115,7 @@ function doneLine(report: UploadFileReport, state: FileState | undefined, now: n
       return `${report.file}: uploaded ${formatBytes(report.bytes_sent)} in ${formatDuration(took)} (${formatSpeed(state?.averageSpeed(now) ?? 0)}${resumed})`;
     }
     case 'unchanged':
-      return `${report.file}: unchanged, nothing sent`;
+      return `${report.file}: ${unchangedText(report)}`;
     case 'copied':
       return `${report.file}: already stored in your account; copied on the server, nothing sent`;
     case 'refused':
@@ -133,6 +142,7 @@ class RefusalsOnly implements UploadProgress {
 export class LineProgress implements UploadProgress {
   private readonly files = new Map<number, FileState>();
   private readonly steps = new Map<number, number>();
+  private readonly hashedBytes = new Map<number, number>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private queued = 0;
@@ -167,9 +177,15 @@ export class LineProgress implements UploadProgress {
       case 'hashing': {
         const state = this.files.get(event.index);
         if (state) state.phase = 'hashing';
+        // A big file takes a while to check: say so, so a log is not silent.
+        if (event.size >= BIG_FILE) this.line(`${event.file}: checking ${formatBytes(event.size)} (sha256)`);
+        this.hashedBytes.set(event.index, 0);
         this.ensureHeartbeat();
         return;
       }
+      case 'hash-progress':
+        this.hashedBytes.set(event.index, event.hashed);
+        return;
       case 'started': {
         const state = this.files.get(event.index) ?? new FileState(event.file);
         state.start(now, event.size, event.resumedFrom);
@@ -211,10 +227,14 @@ export class LineProgress implements UploadProgress {
     let sent = 0;
     for (const f of this.files.values()) sent += f.offset;
     const speed = active.reduce((sum, f) => sum + f.speed, 0);
-    const hashing = active.filter((f) => f.phase === 'hashing').length;
+    const hashing = [...this.files.entries()].filter(([, f]) => f.phase === 'hashing');
     const parts = [`${this.finished}/${this.queued} files done`, `${formatBytes(sent)} of ${formatBytes(this.totalBytes)}`];
     if (speed > 0) parts.push(formatSpeed(speed));
-    if (hashing > 0) parts.push(`${hashing} being checked (sha256)`);
+    if (hashing.length > 0) {
+      const size = hashing.reduce((n, [, f]) => n + f.size, 0);
+      const done = hashing.reduce((n, [i]) => n + (this.hashedBytes.get(i) ?? 0), 0);
+      parts.push(`${hashing.length} being checked (sha256, ${size > 0 ? Math.floor((done / size) * 100) : 100}%)`);
+    }
     return `uploading: ${parts.join(', ')}`;
   }
 
@@ -232,224 +252,229 @@ export class LineProgress implements UploadProgress {
   }
 }
 
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(err: Error): void;
-  skip: string | null;
+/** Cells a frame row takes on a terminal `cols` wide (a row wider than that wraps onto more). */
+function physicalRows(line: string, cols: number): number {
+  return Math.max(1, Math.ceil(textWidth(stripStyles(line)) / Math.max(1, cols)));
 }
 
-/**
- * The stream listr2 draws on, with a usable size: some pseudo-terminals (`script`, CI
- * runners) report 0 rows and columns, and log-update then draws nothing at all.
- */
-function terminalSize(stream: NodeJS.WriteStream): NodeJS.WriteStream {
-  return {
-    isTTY: true,
-    columns: stream.columns || 100,
-    rows: stream.rows || 40,
-    write: (chunk: string | Uint8Array, ...rest: unknown[]) => (stream.write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest),
-    on: () => undefined,
-    once: () => undefined,
-    off: () => undefined,
-    removeListener: () => undefined,
-  } as unknown as NodeJS.WriteStream;
-}
+// eslint-disable-next-line no-control-regex
+const stripStyles = (text: string): string => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
 /**
- * On a terminal: one listr2 row per file (bar, bytes, speed, ETA), a total in the parent
- * row, at most `concurrency` rows running at once. Drawn on stderr, so stdout stays data.
+ * On a terminal: a live area on stderr (a total line and one row per file in flight: bar, bytes,
+ * speed, ETA), redrawn in place at most 10 times a second; each finished file leaves one line
+ * above it. Every row is cut to the terminal's current width (read at each frame), the file name
+ * first, then the bar, so speed and ETA stay; on a resize the live area is erased by what it
+ * now occupies and drawn again at the new width.
  */
 export class BarProgress implements UploadProgress {
   private readonly files = new Map<number, FileState>();
-  private readonly waits = new Map<number, Deferred>();
-  private readonly titles = new Map<number, (title: string) => void>();
-  private readonly lastDraw = new Map<number, number>();
+  private readonly order: number[] = [];
   private readonly now: () => number;
-  private running: Promise<void> | null = null;
-  private queued: number[] = [];
   private totalBytes = 0;
   private finishedCount = 0;
-  private parentTitle: ((title: string) => void) | null = null;
-  private parentTimer: NodeJS.Timeout | null = null;
+  private hashed = new Map<number, number>();
+  /** The live area as last drawn, to erase it. */
+  private drawn: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private dirty = false;
+  private stopped = false;
+  private readonly onResize = (): void => this.redraw();
 
   constructor(
     private readonly io: IO,
     private readonly opts: ProgressOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    (this.io.stderr as NodeJS.WriteStream).on?.('resize', this.onResize);
   }
 
   onEvent(event: UploadEvent): void {
+    if (this.stopped) return;
     const now = this.now();
     switch (event.type) {
       case 'refused':
-        this.io.stderr.write(`${this.io.errStyle.red('✖')} ${visibleControls(event.reason)}\n`);
+        // The report lists refused files with their reason; said once, there.
         return;
       case 'queued': {
-        this.queued.push(event.index);
+        this.order.push(event.index);
         this.totalBytes += event.size;
         const state = new FileState(event.file);
         state.size = event.size;
         this.files.set(event.index, state);
-        let resolve!: () => void;
-        let reject!: (err: Error) => void;
-        const promise = new Promise<void>((res, rej) => {
-          resolve = res;
-          reject = rej;
-        });
-        promise.catch(() => undefined);
-        this.waits.set(event.index, { promise, resolve, reject, skip: null });
         return;
       }
       case 'hashing': {
-        this.begin();
         const state = this.files.get(event.index);
         if (state) state.phase = 'hashing';
-        this.draw(event.index, true);
+        this.hashed.set(event.index, 0);
+        this.schedule();
         return;
       }
+      case 'hash-progress':
+        this.hashed.set(event.index, event.hashed);
+        this.schedule();
+        return;
       case 'started': {
-        this.begin();
         const state = this.files.get(event.index) ?? new FileState(event.file);
         state.start(now, event.size, event.resumedFrom);
         this.files.set(event.index, state);
-        this.draw(event.index, true);
+        this.schedule();
         return;
       }
-      case 'progress': {
+      case 'progress':
         this.files.get(event.index)?.progress(now, event.offset);
-        this.draw(event.index, false);
+        this.schedule();
         return;
-      }
       case 'retry': {
         const state = this.files.get(event.index);
         if (state) state.retry = `retry ${event.attempt}/${event.maxAttempts} in ${formatDuration(event.delayMs)}`;
-        this.draw(event.index, true);
+        this.schedule();
         return;
       }
       case 'finished': {
         this.finishedCount += 1;
         const state = this.files.get(event.index);
         if (state) state.finish(event.report);
-        this.parentTitle?.(this.totalTitle());
-        const wait = this.waits.get(event.index);
-        if (!wait) return;
-        const report = event.report;
-        // Names and server messages are escaped before styling: listr2 draws titles as they are.
-        const file = visibleControls(report.file);
-        if (report.status === 'uploaded') {
-          this.titles.get(event.index)?.(`${file}  ${this.io.errStyle.dim(visibleControls(doneLine(report, state, now).slice(report.file.length + 2)))}`);
-          wait.resolve();
-        } else if (report.status === 'unchanged' || report.status === 'copied') {
-          wait.skip = visibleControls(doneLine(report, state, now));
-          wait.resolve();
-        } else {
-          wait.reject(new Error(`${file}: ${visibleControls(report.error ?? 'failed')}`));
-        }
+        this.redraw(this.finishedLine(event.report, state, now));
         return;
       }
     }
   }
 
-  private begin(): void {
-    if (this.running || this.queued.length === 0) return;
-    this.running = this.run().catch(() => undefined);
+  /** Redraws on the next tick of a 100 ms clock, so a burst of progress events is one frame. */
+  private schedule(): void {
+    this.dirty = true;
+    if (this.timer) return;
+    this.redraw();
+    this.timer = setInterval(() => {
+      if (this.dirty) this.redraw();
+    }, 100);
+    this.timer.unref();
   }
 
-  private async run(): Promise<void> {
-    const { Listr, DefaultRenderer, ListrLogger, ProcessOutput } = await import('listr2');
-    // listr2 picks its renderer by stdout; we draw on stderr, which is the terminal here.
-    class StderrRenderer extends DefaultRenderer {
-      static override nonTTY = true;
-    }
-    const stderr = terminalSize(this.io.stderr as NodeJS.WriteStream);
-    const logger = new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stderr, stderr, { dump: [], leaveEmptyLine: false }) });
-    // listr2 truncates rows to stdout's width; a terminal that reports 0 columns would get one character per line.
-    if (process.stdout.isTTY && !process.stdout.columns) process.stdout.columns = stderr.columns;
-    const children = this.queued.map((index) => ({
-      title: this.title(index),
-      task: async (_ctx: unknown, task: { title: string; skip(message?: string): void }) => {
-        this.titles.set(index, (title) => {
-          task.title = title;
-        });
-        this.draw(index, true);
-        const wait = this.waits.get(index)!;
-        await wait.promise;
-        if (wait.skip) task.skip(wait.skip);
-      },
-    }));
-    const list = new Listr(
-      [
-        {
-          title: this.totalTitle(),
-          task: ((_ctx: unknown, task: { title: string; newListr: (tasks: unknown, options: unknown) => unknown }) => {
-            this.parentTitle = (title) => {
-              task.title = title;
-            };
-            this.parentTimer = setInterval(() => this.parentTitle?.(this.totalTitle()), 250);
-            return task.newListr(children, { concurrent: this.opts.concurrency, exitOnError: false });
-          }) as never,
-        },
-      ],
-      {
-        renderer: StderrRenderer,
-        rendererOptions: { logger, collapseSubtasks: false, formatOutput: 'truncate', showErrorMessage: true, collapseErrors: true },
-        registerSignalListeners: false,
-        exitOnError: false,
-      } as never,
-    );
-    try {
-      await list.run();
-    } finally {
-      if (this.parentTimer) clearInterval(this.parentTimer);
-      this.parentTimer = null;
-    }
+  private get cols(): number {
+    return this.io.errColumns;
   }
 
-  private totalTitle(): string {
+  /** Erases the live area (as the terminal now lays it out), writes `permanent` above, draws the live area again. */
+  private redraw(permanent?: string): void {
+    if (this.stopped) return;
+    this.dirty = false;
+    const cols = this.cols;
+    let text = '';
+    const rows = this.drawn.reduce((n, line) => n + physicalRows(line, cols), 0);
+    if (rows > 0) text += `\u001b[${rows}F\u001b[J`;
+    if (permanent !== undefined) text += `${permanent}\n`;
+    const frame = this.frame(cols);
+    for (const line of frame) text += `${line}\n`;
+    this.drawn = frame;
+    if (text) this.io.stderr.write(text);
+  }
+
+  private frame(cols: number): string[] {
+    const active = this.order.filter((i) => {
+      const f = this.files.get(i)!;
+      return f.phase === 'hashing' || f.phase === 'sending';
+    });
+    if (this.finishedCount >= this.order.length || (active.length === 0 && this.finishedCount === 0 && this.hashed.size === 0)) return [];
+    return [this.totalLine(cols), ...active.slice(0, Math.max(1, this.opts.concurrency) * 2).map((i) => this.fileRow(i, cols))];
+  }
+
+  private totalLine(cols: number): string {
     let sent = 0;
     let speed = 0;
     for (const f of this.files.values()) {
       sent += f.offset;
       if (f.phase === 'sending') speed += f.speed;
     }
-    const n = this.queued.length;
-    const parts = [`${this.finishedCount}/${n} file${n === 1 ? '' : 's'}`, `${formatBytes(sent)}/${formatBytes(this.totalBytes)}`];
+    const n = this.order.length;
+    const parts = [`Uploading  ${this.finishedCount}/${n} file${n === 1 ? '' : 's'}`, `${formatBytes(sent)}/${formatBytes(this.totalBytes)}`];
     if (speed > 0) parts.push(formatSpeed(speed));
-    return `Uploading  ${parts.join('  ')}`;
+    return cut(parts.join('  '), cols - 1);
   }
 
-  private title(index: number): string {
-    const state = this.files.get(index);
-    if (!state) return '';
+  /**
+   * One file in flight, within `cols`: the richest layout whose name still gets a dozen cells;
+   * the name is cut with …, then the bar narrows and goes, then the byte counts.
+   */
+  private fileRow(index: number, cols: number): string {
+    const state = this.files.get(index)!;
+    const s = this.io.errStyle;
     const name = visibleControls(state.file);
-    if (state.phase === 'waiting') return `${name}  ${this.io.errStyle.dim('waiting')}`;
-    if (state.phase === 'hashing') return `${name}  ${this.io.errStyle.dim(`checking ${formatBytes(state.size)} (sha256)`)}`;
+    const width = cols - 1;
+    if (state.phase === 'hashing') {
+      const done = this.hashed.get(index) ?? 0;
+      const pct = state.size > 0 ? Math.min(100, Math.floor((done / state.size) * 100)) : 100;
+      const tail = `checking ${pct}% of ${formatBytes(state.size)} (sha256)`;
+      const room = Math.max(4, width - 4 - textWidth(tail));
+      return `${s.cyan('⠿')} ${cut(name, room)}  ${s.dim(cut(tail, width - 4 - Math.min(room, textWidth(name))))}`;
+    }
     const fraction = state.size > 0 ? state.offset / state.size : 1;
-    const parts = [
-      `${name}  ${bar(fraction)}`,
-      `${formatBytes(state.offset)}/${formatBytes(state.size)}`,
-      state.speed > 0 ? formatSpeed(state.speed) : '',
-      state.retry ? this.io.errStyle.yellow(state.retry) : `ETA ${formatEta(state.eta())}`,
+    const bytes = `${formatBytes(state.offset)}/${formatBytes(state.size)}`;
+    const speed = state.speed > 0 ? formatSpeed(state.speed) : '';
+    const eta = state.retry ?? `ETA ${formatEta(state.eta())}`;
+    const layouts: Array<Array<string>> = [
+      [bar(fraction, 20), bytes, speed, eta],
+      [bar(fraction, 10), bytes, speed, eta],
+      [bytes, speed, eta],
+      [`${Math.floor(fraction * 100)}%`, speed, eta],
+      [`${Math.floor(fraction * 100)}%`, eta],
     ];
-    return parts.filter(Boolean).join('  ');
+    const tails = layouts.map((layout) => layout.filter(Boolean).join('  '));
+    // Speed and ETA stay while they can: the first layout with them that shows the whole name, else
+    // the first that leaves the name 16 cells, else the smallest with them; the last drops the speed.
+    const room = (t: string) => width - 4 - textWidth(t);
+    const withSpeed = tails.slice(0, -1);
+    let pick = withSpeed.findIndex((t) => room(t) >= textWidth(name));
+    if (pick < 0) pick = withSpeed.findIndex((t) => room(t) >= 16);
+    if (pick < 0) pick = room(withSpeed[withSpeed.length - 1]!) >= 8 ? withSpeed.length - 1 : tails.length - 1;
+    for (const [i, tail] of tails.entries()) {
+      const room = width - 2 - 2 - textWidth(tail);
+      if (i === pick) {
+        const shownName = cut(name, Math.max(4, Math.min(room, textWidth(name))));
+        const painted = state.retry ? tail.replace(state.retry, s.yellow(state.retry)) : tail;
+        return `${s.cyan('↑')} ${shownName}  ${cut(painted, width - 4 - textWidth(shownName))}`;
+      }
+    }
+    return '';
   }
 
-  /** Sets a row's title; progress redraws at most 10 times a second per file. */
-  private draw(index: number, force: boolean): void {
-    const setTitle = this.titles.get(index);
-    if (!setTitle) return;
-    const now = this.now();
-    if (!force && now - (this.lastDraw.get(index) ?? 0) < 100) return;
-    this.lastDraw.set(index, now);
-    setTitle(this.title(index));
+  private finishedLine(report: UploadFileReport, state: FileState | undefined, now: number): string {
+    const s = this.io.errStyle;
+    const width = this.cols - 1;
+    const name = visibleControls(report.file);
+    let icon: string;
+    let tail: string;
+    if (report.status === 'uploaded') {
+      icon = s.green('✓');
+      tail = visibleControls(doneLine(report, state, now).slice(report.file.length + 2));
+    } else if (report.status === 'unchanged') {
+      icon = s.dim('↓');
+      tail = visibleControls(unchangedText(report));
+    } else if (report.status === 'copied') {
+      icon = s.green('✓');
+      tail = 'already stored in your account; copied on the server, nothing sent';
+    } else {
+      // The reason is in the report below, once.
+      icon = s.red('✖');
+      tail = report.status;
+    }
+    const room = Math.max(8, width - 2 - 2 - textWidth(tail));
+    const shownName = cut(name, Math.min(room, textWidth(name)));
+    return `${icon} ${shownName}  ${s.dim(cut(tail, width - 4 - textWidth(shownName)))}`;
   }
 
   async stop(): Promise<void> {
-    // Anything still waiting (an interrupted run) ends as failed, so listr finishes.
-    for (const wait of this.waits.values()) wait.reject(new Error('interrupted'));
-    if (this.running) await this.running;
-    if (this.parentTimer) clearInterval(this.parentTimer);
+    if (this.stopped) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    // The live area goes; the finished lines stay above the report.
+    const cols = this.cols;
+    const rows = this.drawn.reduce((n, line) => n + physicalRows(line, cols), 0);
+    if (rows > 0) this.io.stderr.write(`\u001b[${rows}F\u001b[J`);
+    this.drawn = [];
+    this.stopped = true;
+    (this.io.stderr as NodeJS.WriteStream).off?.('resize', this.onResize);
   }
 }

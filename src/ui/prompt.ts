@@ -1,18 +1,98 @@
 import type { IO } from './io.js';
-import { usageError } from '../core/errors.js';
+import { interruptedError, usageError } from '../core/errors.js';
 import { visibleControls } from './visible.js';
+
+/** What inquirer needs to draw a prompt: our streams and the signal that ends it. */
+interface PromptContext {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  signal: AbortSignal;
+}
+
+/** One choice of a list prompt; `name` is shown (escaped here), `value` returned. */
+export interface Choice<Value> {
+  name: string;
+  value: Value;
+  description?: string;
+}
+
+function cannotPrompt(flag: string): Error {
+  return usageError(`missing ${flag}`, `pass ${flag}; prompts need a terminal and no --no-input`, 'missing_argument');
+}
+
+/**
+ * Runs an inquirer prompt with the command's Ctrl-C and a closed input mapped to our exit codes:
+ * Ctrl-C (inquirer sees the key in raw mode, or the runner's SIGINT aborts it) is exit 130 with
+ * one line; an input that closes before an answer is exit 2 naming the flag that avoids the prompt.
+ */
+export async function ask<T>(io: IO, flag: string, prompt: (context: PromptContext) => Promise<T>): Promise<T> {
+  if (!io.canPrompt) throw cannotPrompt(flag);
+  const closed = new AbortController();
+  const onClose = () => closed.abort();
+  io.stdin.once('end', onClose);
+  io.stdin.once('close', onClose);
+  const signal = io.signal ? AbortSignal.any([closed.signal, io.signal]) : closed.signal;
+  try {
+    return await prompt({ input: io.stdin, output: io.stderr, signal });
+  } catch (err) {
+    const name = (err as { name?: string } | null)?.name;
+    if (closed.signal.aborted || (name === 'ExitPromptError' && !/SIGINT/.test(String((err as Error).message)))) {
+      throw usageError(`no answer for ${flag}: the input closed`, `pass ${flag} (or run on a terminal)`, 'input_closed');
+    }
+    if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') throw interruptedError();
+    throw err;
+  } finally {
+    io.stdin.off('end', onClose);
+    io.stdin.off('close', onClose);
+  }
+}
 
 /** Asks for a missing value on a terminal; without one (or with --no-input) it is a usage error, never a hang. */
 export async function askText(io: IO, opts: { message: string; flag: string; validate?: (v: string) => string | true }): Promise<string> {
-  if (!io.canPrompt) throw usageError(`missing ${opts.flag}`, `pass ${opts.flag}; prompts need a terminal and no --no-input`, 'missing_argument');
+  if (!io.canPrompt) throw cannotPrompt(opts.flag);
   const { input } = await import('@inquirer/prompts');
-  return input({ message: visibleControls(opts.message), validate: opts.validate ?? ((v: string) => (v.trim() ? true : 'required')) }, { output: io.stderr, input: io.stdin });
+  return ask(io, opts.flag, (context) =>
+    input({ message: visibleControls(opts.message), validate: opts.validate ?? ((v: string) => (v.trim() ? true : 'required')) }, context),
+  );
 }
 
 export async function askSecret(io: IO, opts: { message: string; flag: string }): Promise<string> {
-  if (!io.canPrompt) throw usageError(`missing ${opts.flag}`, `pass ${opts.flag}; prompts need a terminal and no --no-input`, 'missing_argument');
+  if (!io.canPrompt) throw cannotPrompt(opts.flag);
   const { password } = await import('@inquirer/prompts');
-  return password({ message: visibleControls(opts.message), mask: '*' }, { output: io.stderr, input: io.stdin });
+  return ask(io, opts.flag, (context) => password({ message: visibleControls(opts.message), mask: '*' }, context));
+}
+
+/**
+ * A choice from a list the reader can narrow by typing (the list is filtered on each key),
+ * as gh's pickers; `flag` names what to pass to avoid the prompt.
+ */
+export async function askSearch<Value>(io: IO, opts: { message: string; flag: string; choices: Array<Choice<Value>>; empty?: string }): Promise<Value> {
+  if (!io.canPrompt) throw cannotPrompt(opts.flag);
+  const { search } = await import('@inquirer/prompts');
+  const choices = opts.choices.map((c) => ({ ...c, name: visibleControls(c.name), ...(c.description ? { description: visibleControls(c.description) } : {}) }));
+  return ask(io, opts.flag, (context) =>
+    search<Value>(
+      {
+        message: visibleControls(opts.message),
+        pageSize: Math.max(5, Math.min(15, (io.stderr as { rows?: number }).rows ? (io.stderr as { rows?: number }).rows! - 4 : 10)),
+        source: async (term) => {
+          const words = (term ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+          return choices.filter((c) => words.every((w) => `${c.name} ${c.description ?? ''}`.toLowerCase().includes(w)));
+        },
+      },
+      context,
+    ),
+  );
+}
+
+/** A choice from a short list (positions, kinds). */
+export async function askSelect<Value>(io: IO, opts: { message: string; flag: string; choices: Array<Choice<Value>>; default?: Value }): Promise<Value> {
+  if (!io.canPrompt) throw cannotPrompt(opts.flag);
+  const { select } = await import('@inquirer/prompts');
+  const choices = opts.choices.map((c) => ({ ...c, name: visibleControls(c.name) }));
+  return ask(io, opts.flag, (context) =>
+    select<Value>({ message: visibleControls(opts.message), choices, ...(opts.default !== undefined ? { default: opts.default } : {}), pageSize: 12 }, context),
+  );
 }
 
 /** Confirms a destructive action: `--yes` skips it; without a terminal the flag is required. */
@@ -20,7 +100,7 @@ export async function confirmOrYes(io: IO, opts: { message: string; yes: boolean
   if (opts.yes) return true;
   assertCanConfirm(io, false);
   const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message: visibleControls(opts.message), default: false }, { output: io.stderr, input: io.stdin });
+  return ask(io, '--yes', (context) => confirm({ message: visibleControls(opts.message), default: false }, context));
 }
 
 /** Fails early, before any request, when a confirmation will be needed and nobody can give it. */

@@ -89,7 +89,7 @@ describe('bad input fails before any request', () => {
       }
       return text;
     };
-    expect(await stderrOf(['video', 'upload', '9c1e'])).toBe("error: missing required argument 'file'\nhint: see `session video upload --help`\n");
+    expect(await stderrOf(['video', 'upload', '9c1e'])).toBe('error: no files given\nhint: pass one or more video files after the module\n');
     expect(await stderrOf(['module', 'ad'])).toBe("error: unknown command 'ad' (did you mean add?)\nhint: see `session module --help`\n");
     expect(await stderrOf(['ls', '--jsn'])).toBe("error: unknown option '--jsn' (did you mean --json?)\nhint: see `session ls --help`\n");
     expect(await stderrOf(['shwo'])).toBe("error: unknown command 'shwo' (did you mean show?)\nhint: see `session --help` or `session <command> --help`\n");
@@ -115,7 +115,7 @@ describe('help', () => {
       let text = '';
       cmd.configureOutput({ writeOut: (s) => (text += s) });
       cmd.outputHelp();
-      expect(text).toMatch(/Examples:\n {2}\$ session /);
+      expect(text).toMatch(/EXAMPLES\n {2}\$ session /);
     });
   }
 });

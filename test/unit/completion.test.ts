@@ -24,13 +24,19 @@ describe('completionSpec', () => {
     expect(node('').flags).toContain('--version');
   });
 
-  it('knows which flags take a value and which arguments are sessions', () => {
+  it('knows which flags take a value, which take a path, and what each argument is', () => {
     expect(spec.valueFlags).toEqual(expect.arrayContaining(['--profile', '--limit', '--at', '--to', '--before', '--key']));
     expect(spec.valueFlags).not.toContain('--yes');
-    expect(node('show').firstArg).toBe('sessions');
-    expect(node('module add').firstArg).toBe('sessions');
-    expect(node('module rename').firstArg).toBeNull();
-    expect(node('completion').firstArg).toEqual(['bash', 'zsh', 'fish']);
+    expect(spec.pathFlags).toEqual(expect.arrayContaining(['--output', '-o', '--with-files', '--data-dir', '-d']));
+    expect(spec.pathFlags).not.toContain('--profile');
+    expect(node('show').args).toEqual(['sessions']);
+    expect(node('module add').args).toEqual(['sessions', null]);
+    expect(node('module move').args).toEqual(['sessions', 'modules']);
+    expect(node('module rename').args).toEqual(['modules', null]);
+    expect(node('video rm').args).toEqual(['videos']);
+    expect(node('video upload')).toMatchObject({ args: ['modules', 'files'], variadic: true });
+    expect(node('import').args).toEqual(['files']);
+    expect(node('completion').args).toEqual([{ words: ['bash', 'zsh', 'fish'] }]);
   });
 });
 
@@ -64,6 +70,49 @@ COMP_WORDS=(fake show 3f); COMP_CWORD=2; COMPREPLY=(); _session; echo "\${COMPRE
 COMP_WORDS=(failing show ""); COMP_CWORD=2; COMPREPLY=(); _session; echo "[\${COMPREPLY[*]}]"`;
     const { stdout } = await execa('bash', ['-c', probe]);
     expect(stdout.split('\n')).toEqual(['3f2a9c10-0000-4000-8000-000000000001', '[]']);
+  });
+
+  it('bash offers file names where a command takes files, and for -o and --with-files', async () => {
+    const script = completionScript('bash', spec);
+    const probe = `${script}
+compopt() { echo "compopt $*"; }
+t() { COMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _session; }
+t session video upload 9c1e we
+t session video upload 9c1e a.mp4 b
+t session import ex
+t session export intro -o ""
+t session export intro --with-files ""
+t session local start --data-dir ""`;
+    const { stdout } = await execa('bash', ['-c', probe]);
+    expect(stdout.split('\n')).toEqual(Array(6).fill('compopt -o default'));
+  });
+
+  it('bash offers sessions by id, key and name (quoted for the shell), and modules of the session typed before', async () => {
+    const script = completionScript('bash', spec);
+    const probe = `${script}
+fake() {
+  if [ "$1" = __complete ] && [ "$2" = sessions ]; then printf '3f2a9c10-0000-4000-8000-000000000001\\tIntro to SQL\\nintro-sql\\tIntro to SQL\\nIntro to SQL\\t3f2a9c10\\n'; fi
+  if [ "$1" = __complete ] && [ "$2" = modules ]; then printf 'mod-of-%s\\tSetup\\n' "\${3:-everyone}"; fi
+  if [ "$1" = __complete ] && [ "$2" = videos ]; then printf '7d3a0000-0000-4000-8000-000000000009\\tclip.mp4\\n'; fi
+}
+t() { COMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _session; echo "\${COMPREPLY[*]}"; }
+t fake show intro
+t fake show Intro
+t fake module move intro-sql ""
+t fake module rename ""
+t fake video rm 7d`;
+    const { stdout } = await execa('bash', ['-c', probe]);
+    expect(stdout.split('\n')).toEqual(['intro-sql', 'Intro\\ to\\ SQL', 'mod-of-intro-sql', 'mod-of-everyone', '7d3a0000-0000-4000-8000-000000000009']);
+  });
+
+  it('bash never expands what a name contains', async () => {
+    const script = completionScript('bash', spec);
+    const probe = `${script}
+fake() { printf '%s\\tx\\n' '$(touch /tmp/session-completion-pwned)'; }
+COMP_WORDS=(fake show ""); COMP_CWORD=2; COMPREPLY=(); _session; printf '%s\\n' "\${COMPREPLY[@]}"
+test -e /tmp/session-completion-pwned && echo pwned || echo safe`;
+    const { stdout } = await execa('bash', ['-c', probe]);
+    expect(stdout.split('\n')).toEqual(['\\$\\(touch\\ /tmp/session-completion-pwned\\)', 'safe']);
   });
 
   it('bash script is valid syntax', async () => {
@@ -129,6 +178,37 @@ print -r -- "[$(t failing show '')]"`;
       const load = `fpath=(${quoteSh(join(dir, 'zfunc'))} $fpath)\nautoload -U compinit; compinit -u -D`;
       const { stdout } = await execa('zsh', ['-f', '-c', zshProbe(load)]);
       expect(stdout.split('\n')).toEqual(zshExpected);
+    });
+
+    it.skipIf(skipWithout('zsh'))('zsh offers files (_files) where a command takes them, and modules of the session typed before', async () => {
+      const load = `autoload -U compinit; compinit -u -D\nsource ${quoteSh(join(dir, 'session.zsh'))}`;
+      const probe = `${load}
+compadd() { [[ $1 == -- ]] && shift; print -r -- "\${(M)@:#\${PREFIX}*}"; }
+_describe() { local -a d; d=("\${(@P)2}"); print -r -- "\${(@M)d:#\${PREFIX}*}"; }
+_files() { print -r -- files; }
+t() { local -a words; words=("$@"); local CURRENT=$#words PREFIX=\${words[-1]}; _session; }
+fake() { if [ "$2" = modules ]; then printf 'mod-of-%s\\tSetup\\n' "\${3:-everyone}"; fi; }
+t session import ex
+t session video upload 9c1e we
+t session export intro -o ''
+t fake module move intro-sql ''
+t fake module rm ''`;
+      const { stdout } = await execa('zsh', ['-f', '-c', probe]);
+      expect(stdout.split('\n')).toEqual(['files', 'files', 'files', 'mod-of-intro-sql:Setup', 'mod-of-everyone:Setup']);
+    });
+
+    it.skipIf(skipWithout('fish'))('fish offers paths where a command takes files, and modules of the session typed before', async () => {
+      const work = join(dir, 'work');
+      await mkdir(work, { recursive: true });
+      await writeFile(join(work, 'example.yaml'), 'sessions: []\n');
+      const probe = `source ${quoteSh(join(dir, 'session.fish'))}
+function session; if test "$argv[1]" = __complete; and test "$argv[2]" = modules; printf 'mod-of-%s\\tSetup\\n' "$argv[3]"; end; end
+for line in 'session import ex' 'session video upload 9c1e ex' 'session export intro -o ex' 'session module move intro-sql '
+    echo (string join ' ' -- (complete -C $line))
+end`;
+      const env = { XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), XDG_CACHE_HOME: join(dir, 'cache') };
+      const { stdout } = await execa('fish', ['--no-config', '-c', probe], { env, cwd: work });
+      expect(stdout.split('\n')).toEqual(['example.yaml', 'example.yaml', 'example.yaml', 'mod-of-intro-sql\tSetup']);
     });
 
     it.skipIf(skipWithout('fish'))('fish script is valid syntax', async () => {

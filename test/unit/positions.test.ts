@@ -38,7 +38,7 @@ describe('moveSpecFrom', () => {
   it('needs exactly one destination', () => {
     expect(moveSpecFrom({ first: true })).toEqual({ first: true });
     expect(moveSpecFrom({ to: 2, first: false })).toEqual({ to: 2 });
-    expect(thrown(() => moveSpecFrom({})).message).toBe('say where to move it');
+    expect(thrown(() => moveSpecFrom({})).message).toBe('missing the new position');
     expect(thrown(() => moveSpecFrom({ to: 1, last: true })).code).toBe('invalid_move');
     expect(thrown(() => moveSpecFrom({ before: 'a', after: 'b' })).exitCode).toBe(2);
   });

@@ -10,7 +10,8 @@ export async function run(_opts: Record<string, never>, ctx: Context): Promise<V
   return record(
     [
       ['email', user.email],
-      ['id', { id: user.id }],
+      // The whole id: this is where people copy it from.
+      ['id', user.id],
     ],
     { id: user.id, email: user.email },
   );

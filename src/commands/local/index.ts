@@ -10,6 +10,7 @@ const DATA_DIR_HELP = 'data directory (default: $SESSION_LOCAL_DIR, else $XDG_DA
 export function registerLocalCommands(program: Command): void {
   const local = program
     .command('local')
+    .helpGroup('local')
     .description('Run a local Supabase-compatible backend (PostgreSQL 17 + Auth, REST, Storage, Functions), no Docker needed');
 
   local

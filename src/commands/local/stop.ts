@@ -6,7 +6,7 @@ export async function run(opts: DataDirOption, ctx: Context): Promise<View> {
   const dir = await dataDirOf(ctx.io, opts);
   const stopped = await stopInstance(dir);
   const text = stopped ? `Stopped the local backend (data kept in ${dir}).` : `The local backend is not running (data directory ${dir}).`;
-  return message(text, { stopped, data_dir: dir });
+  return message(text, { stopped, data_dir: dir }, { check: stopped && ctx.io.stdoutIsTTY });
 }
 
 /** Stops the backend process (and a PostgreSQL it left behind); true when something was running. */

@@ -5,7 +5,7 @@ import type { MoveOptions } from './move.js';
 
 /** `session module add|ls|move|rename|rm`. */
 export function registerModuleCommands(program: Command): void {
-  const module = program.command('module').description('Add, list, reorder, rename and delete the modules of a session');
+  const module = program.command('module').helpGroup('content').description('Add, list, reorder, rename and delete the modules of a session');
 
   module
     .command('add')

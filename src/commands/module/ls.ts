@@ -1,12 +1,11 @@
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
-import { askText } from '../../ui/prompt.js';
-import { checkRef } from '../../core/refs.js';
+import { sessionArg } from '../pickers.js';
 import { listModuleSummaries, resolveRef } from '../../core/content.js';
 import { moduleSummaryTable } from './views.js';
 
 export async function run(opts: { session?: string | undefined }, ctx: Context): Promise<View> {
-  const ref = checkRef('session', opts.session ?? (await askText(ctx.io, { message: 'Session (id, name or key)', flag: '<session>' })));
+  const ref = await sessionArg(ctx, opts.session);
   const api = await ctx.api();
   const session = await resolveRef(api, 'session', ref);
   // list_modules answers exit 4 for a session that is not yours, so an empty list is an empty session.

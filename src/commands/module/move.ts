@@ -1,10 +1,11 @@
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { message } from '../../ui/printer.js';
-import { askText } from '../../ui/prompt.js';
-import { checkRef, isUuid, pickCandidate } from '../../core/refs.js';
-import { checkPositive, moveSpecFrom, moveTargetFrom, positionErrorFrom } from '../../core/positions.js';
-import { moveModuleTo, resolveRefs, type MovedModule } from '../../core/content.js';
+import { askSelect } from '../../ui/prompt.js';
+import { pickModule, sessionArg } from '../pickers.js';
+import { isUuid, matchRef, pickCandidate } from '../../core/refs.js';
+import { checkPositive, moveSpecFrom, moveTargetFrom, positionErrorFrom, type MoveSpec } from '../../core/positions.js';
+import { listModules, moveModuleTo, resolveRef, resolveRefs, type MovedModule } from '../../core/content.js';
 import { usageError } from '../../core/errors.js';
 
 export interface MoveOptions {
@@ -18,25 +19,39 @@ export interface MoveOptions {
 }
 
 /**
- * One request with full ids: the database takes the target as given and checks the module is in
- * the session as typed. Names or id prefixes are resolved first, all in one request.
+ * With full ids and a target, one request (`move_module_to`); names or prefixes add one
+ * (`resolve_refs`). On a terminal, a missing module is picked from the session's list and a
+ * missing target is asked, each position named by its neighbour; elsewhere both are exit 2.
  */
 export async function run(opts: MoveOptions, ctx: Context): Promise<View> {
-  const spec = moveSpecFrom(opts);
-  if ('to' in spec) checkPositive(spec.to, '--to');
-  const sessionRef = checkRef('session', opts.session ?? (await askText(ctx.io, { message: 'Session (id, name or key)', flag: '<session>' })));
-  const moduleRef = (opts.module ?? (await askText(ctx.io, { message: 'Module (id, id prefix or name)', flag: '<module>' }))).trim();
+  const noTarget = opts.to === undefined && opts.before === undefined && opts.after === undefined && !opts.first && !opts.last;
+  let spec: MoveSpec | null = noTarget && ctx.io.canPrompt ? null : moveSpecFrom(opts);
+  if (spec && 'to' in spec) checkPositive(spec.to, '--to');
+  let session = await sessionArg(ctx, opts.session);
+  let moduleRef = opts.module?.trim();
+  const api = await ctx.api();
+
+  if (moduleRef === undefined || spec === null) {
+    // Asked on a terminal: the session's modules are read once for the pickers.
+    const found = await resolveRef(api, 'session', session);
+    session = found.id;
+    moduleRef = moduleRef ?? (await pickModule(ctx, found.id, 'Module to move (type to filter)')).trim();
+    if (spec === null) {
+      const modules = await listModules(api, found.id);
+      const moving = matchRef('module', moduleRef, modules);
+      moduleRef = moving.id;
+      spec = { to: await askModulePosition(ctx, modules, moving.id) };
+    }
+  }
   if (!moduleRef) throw usageError('missing <module>', 'pass a module id, id prefix or name', 'missing_argument');
   const anchorRef = 'before' in spec ? spec.before.trim() : 'after' in spec ? spec.after.trim() : undefined;
   if (anchorRef === '') throw usageError(`missing module after --${'before' in spec ? 'before' : 'after'}`, 'pass a module id, id prefix or name', 'missing_argument');
-  const api = await ctx.api();
 
   let moduleId = moduleRef.toLowerCase();
   let anchorId = anchorRef?.toLowerCase();
-  let session = sessionRef;
   if (!isUuid(moduleRef) || (anchorRef !== undefined && !isUuid(anchorRef))) {
-    const found = await resolveRefs(api, 'module', anchorRef === undefined ? [moduleRef] : [moduleRef, anchorRef], sessionRef);
-    session = pickCandidate('session', sessionRef, found.session ?? []).id;
+    const found = await resolveRefs(api, 'module', anchorRef === undefined ? [moduleRef] : [moduleRef, anchorRef], session);
+    session = pickCandidate('session', session, found.session ?? []).id;
     moduleId = pickCandidate('module', moduleRef, found.refs[0] ?? []).id;
     if (anchorRef !== undefined) anchorId = pickCandidate('module', anchorRef, found.refs[1] ?? []).id;
   }
@@ -45,6 +60,20 @@ export async function run(opts: MoveOptions, ctx: Context): Promise<View> {
   } catch (err) {
     throw ('to' in spec ? positionErrorFrom(err, '--to', spec.to) : null) ?? err;
   }
+}
+
+/** The target asked on a terminal: each position, named by the module it would go before or after. */
+async function askModulePosition(ctx: Context, modules: Array<{ id: string; name: string }>, movingId: string): Promise<number> {
+  const current = modules.findIndex((m) => m.id === movingId);
+  return askSelect(ctx.io, {
+    message: 'Move to position',
+    flag: '--to, --before, --after, --first or --last',
+    default: current + 1,
+    choices: modules.map((m, i) => ({
+      name: `${i + 1}  ${i === current ? '(where it is now)' : i < current ? `before "${m.name}"` : `after "${m.name}"`}`,
+      value: i + 1,
+    })),
+  });
 }
 
 /** "Moved Setup to position 1 of 7"; JSON: the module, its 1-based positions now and before, and the count. */

@@ -1,12 +1,12 @@
 import type { Context } from '../../core/context.js';
 import { none, type View } from '../../ui/printer.js';
-import { askText, assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
-import { checkRef } from '../../core/refs.js';
+import { assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
+import { moduleArg } from '../pickers.js';
 import { purgeDeletedObjects, removeModule, resolveRef } from '../../core/content.js';
 import { doneView, label, warnPurge } from '../session/views.js';
 
 export async function run(opts: { module?: string | undefined; yes?: boolean | undefined }, ctx: Context): Promise<View> {
-  const ref = checkRef('module', opts.module ?? (await askText(ctx.io, { message: 'Module id to delete', flag: '<module>' })));
+  const ref = await moduleArg(ctx, opts.module);
   assertCanConfirm(ctx.io, opts.yes);
   const api = await ctx.api();
   const target = await resolveRef(api, 'module', ref, { verify: !opts.yes });

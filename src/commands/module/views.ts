@@ -7,12 +7,12 @@ export const moduleColumns: Array<Column<ModuleEntry>> = [
   { header: '#', value: (m) => m.position },
   { header: 'ID', value: (m) => ({ id: m.id }) },
   { header: 'NAME', value: (m) => m.name },
-  { header: 'KEY', value: (m) => m.key },
-  { header: 'UPDATED', value: (m) => ({ time: m.updated_at }) },
+  { header: 'KEY', value: (m) => m.key, drop: 2 },
+  { header: 'UPDATED', value: (m) => ({ time: m.updated_at }), drop: 1 },
 ];
 
-export function moduleTable(entries: ModuleEntry[], title?: string): View {
-  return table(entries, moduleColumns, entries, 'No modules yet: add one with `session module add <session> <name>`.', title);
+export function moduleTable(entries: ModuleEntry[], title?: string, done?: string): View {
+  return table(entries, moduleColumns, entries, 'No modules yet: add one with `session module add <session> <name>`.', title, done);
 }
 
 /** `module ls`: the modules with their videos, bytes and length (computed by `list_modules`). */
@@ -29,7 +29,7 @@ export function moduleSummaryTable(entries: ModuleSummary[]): View {
 }
 
 /** A new or renamed module: a record on a terminal, the bare id when piped. */
-export function moduleView(io: IO, entry: ModuleEntry): View {
+export function moduleView(io: IO, entry: ModuleEntry, done?: string): View {
   if (!io.stdoutIsTTY) return message(entry.id, entry);
   return record(
     [
@@ -40,5 +40,6 @@ export function moduleView(io: IO, entry: ModuleEntry): View {
       ['Session', { id: entry.session_id }],
     ],
     entry,
+    done,
   );
 }

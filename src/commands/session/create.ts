@@ -3,7 +3,7 @@ import type { View } from '../../ui/printer.js';
 import { askText } from '../../ui/prompt.js';
 import { checkKey, checkName, nameProblem } from '../../core/names.js';
 import { checkSessionType, createSession } from '../../core/content.js';
-import { sessionView } from './views.js';
+import { label, sessionView } from './views.js';
 
 export interface CreateOptions {
   name?: string | undefined;
@@ -17,5 +17,5 @@ export async function run(opts: CreateOptions, ctx: Context): Promise<View> {
   const key = checkKey(opts.key);
   const type = checkSessionType(opts.type);
   const row = await createSession(await ctx.api(), { name, session_type: type, key });
-  return sessionView(ctx.io, row);
+  return sessionView(ctx.io, row, `Created session ${label(row.id, row.name)}`);
 }

@@ -8,6 +8,7 @@ import type { ListOptions } from './ls.js';
 export function registerSessionCommands(program: Command): void {
   program
     .command('create')
+    .helpGroup('core')
     .description('Create a session')
     .argument('[name]', 'the session name (asked for on a terminal)')
     .option('-t, --type <type>', `session type: ${SESSION_TYPES.join(', ')} (default: ${DEFAULT_SESSION_TYPE})`)
@@ -17,6 +18,7 @@ export function registerSessionCommands(program: Command): void {
 
   program
     .command('ls')
+    .helpGroup('core')
     .alias('list')
     .description('List your sessions, most recently updated first')
     .option('-L, --limit <n>', `sessions per page, 1..${MAX_PAGE}`, '50')
@@ -32,6 +34,7 @@ export function registerSessionCommands(program: Command): void {
 
   program
     .command('show')
+    .helpGroup('core')
     .description('Show a session: its modules in order, with their videos in order')
     .argument('[session]', 'session id, id prefix, name or key')
     .addHelpText('after', examples(['session show "Intro to SQL"', 'session show 3f2a --json | jq ".modules[].name"']))
@@ -39,6 +42,7 @@ export function registerSessionCommands(program: Command): void {
 
   program
     .command('rename')
+    .helpGroup('core')
     .description('Rename a session')
     .argument('[session]', 'session id, id prefix, name or key')
     .argument('[name]', 'the new name')
@@ -47,6 +51,7 @@ export function registerSessionCommands(program: Command): void {
 
   program
     .command('rm')
+    .helpGroup('core')
     .alias('delete')
     .description('Delete a session with its modules, videos and video files')
     .argument('[session]', 'session id, id prefix, name or key')

@@ -1,6 +1,6 @@
 import type { Context } from '../../core/context.js';
 import { table, type Column, type View } from '../../ui/printer.js';
-import { usageError } from '../../core/errors.js';
+import { notFoundError, usageError } from '../../core/errors.js';
 import { listAllSessions, listSessions, type SessionSummary } from '../../core/content.js';
 import { MAX_PAGE } from '../../core/constants.js';
 import { formatDuration } from '../../core/media.js';
@@ -33,6 +33,10 @@ export async function run(opts: ListOptions, ctx: Context): Promise<View> {
     const same = [query.everyone ? ' --everyone' : '', query.ownerEmail ? ` --owner ${query.ownerEmail}` : '', limit !== 50 ? ` --limit ${limit}` : ''].join('');
     ctx.io.info(`more sessions: session ls${same} --after ${list.next_cursor} (or --all-pages)`);
   }
+  // An unknown email and an author without sessions read the same to the database; either way, say so.
+  if (query.ownerEmail !== null && list.sessions.length === 0 && query.after === null) {
+    throw notFoundError(`no sessions owned by ${query.ownerEmail}`, 'check the email (no such author, or one without sessions); `session ls --everyone` lists every author', 'not_found');
+  }
   const operatorView = query.everyone || query.ownerEmail !== null;
   return table(list.sessions, sessionColumns(operatorView), list, operatorView ? 'No sessions.' : 'No sessions yet: create one with `session create <name>`.');
 }
@@ -41,12 +45,12 @@ export function sessionColumns(withOwner: boolean): Array<Column<SessionSummary>
   const columns: Array<Column<SessionSummary>> = [
     { header: 'ID', value: (s) => ({ id: s.id }) },
     { header: 'NAME', value: (s) => s.name },
-    { header: 'TYPE', value: (s) => s.session_type },
-    { header: 'MODULES', value: (s) => s.module_count },
-    { header: 'VIDEOS', value: (s) => s.video_count },
-    { header: 'SIZE', value: (s) => ({ bytes: s.total_bytes }) },
-    { header: 'LENGTH', value: (s) => formatDuration(s.duration_ms) },
-    { header: 'UPDATED', value: (s) => ({ time: s.updated_at }) },
+    { header: 'TYPE', value: (s) => s.session_type, drop: 1 },
+    { header: 'MODULES', value: (s) => s.module_count, drop: 4 },
+    { header: 'VIDEOS', value: (s) => s.video_count, drop: 3 },
+    { header: 'SIZE', value: (s) => ({ bytes: s.total_bytes }), drop: 2 },
+    { header: 'LENGTH', value: (s) => formatDuration(s.duration_ms), drop: 6 },
+    { header: 'UPDATED', value: (s) => ({ time: s.updated_at }), drop: 5 },
   ];
   if (withOwner) columns.push({ header: 'OWNER', value: (s) => s.owner_email });
   return columns;

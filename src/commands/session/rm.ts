@@ -1,12 +1,12 @@
 import type { Context } from '../../core/context.js';
 import { none, type View } from '../../ui/printer.js';
-import { askText, assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
-import { checkRef } from '../../core/refs.js';
+import { assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
+import { sessionArg } from '../pickers.js';
 import { deleteSession, purgeDeletedObjects, resolveRef } from '../../core/content.js';
 import { doneView, label, warnPurge } from './views.js';
 
 export async function run(opts: { session?: string | undefined; yes?: boolean | undefined }, ctx: Context): Promise<View> {
-  const ref = checkRef('session', opts.session ?? (await askText(ctx.io, { message: 'Session to delete (id, name or key)', flag: '<session>' })));
+  const ref = await sessionArg(ctx, opts.session);
   assertCanConfirm(ctx.io, opts.yes);
   const api = await ctx.api();
   const target = await resolveRef(api, 'session', ref, { verify: !opts.yes });

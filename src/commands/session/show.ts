@@ -1,6 +1,6 @@
 import type { Context } from '../../core/context.js';
 import { table, type Column, type View } from '../../ui/printer.js';
-import { askText } from '../../ui/prompt.js';
+import { sessionArg } from '../pickers.js';
 import { resolveRef, sessionTree, type SessionTree } from '../../core/content.js';
 import { formatBytes, shortId } from '../../ui/format.js';
 import { formatDuration, formatFrameSize } from '../../core/media.js';
@@ -20,7 +20,7 @@ export interface TreeLine {
 }
 
 export async function run(opts: { session?: string | undefined }, ctx: Context): Promise<View> {
-  const ref = opts.session ?? (await askText(ctx.io, { message: 'Session (id, name or key)', flag: '<session>' }));
+  const ref = await sessionArg(ctx, opts.session);
   const api = await ctx.api();
   const { id } = await resolveRef(api, 'session', ref);
   const tree = await sessionTree(api, id);
@@ -67,11 +67,11 @@ function count(n: number, noun: string): string {
 
 const treeColumns: Array<Column<TreeLine>> = [
   { header: '#', value: (l) => l.position },
-  { header: 'KIND', value: (l) => l.kind },
+  { header: 'KIND', value: (l) => l.kind, drop: 1 },
   { header: 'ID', value: (l) => ({ id: l.id }) },
   { header: 'NAME', value: (l) => l.name },
-  { header: 'SIZE', value: (l) => ({ bytes: l.bytes }) },
-  { header: 'LENGTH', value: (l) => formatDuration(l.duration_ms) },
-  { header: 'RESOLUTION', value: (l) => l.frame },
-  { header: 'STATUS', value: (l) => l.status },
+  { header: 'SIZE', value: (l) => ({ bytes: l.bytes }), drop: 3 },
+  { header: 'LENGTH', value: (l) => formatDuration(l.duration_ms), drop: 5 },
+  { header: 'RESOLUTION', value: (l) => l.frame, drop: 2 },
+  { header: 'STATUS', value: (l) => l.status, drop: 4 },
 ];

@@ -4,7 +4,7 @@ import type { SessionRow, StoragePurge } from '../../core/content.js';
 import { shortId } from '../../ui/format.js';
 
 /** A created or renamed session: a record on a terminal, the bare id when piped (`id=$(session create …)`). */
-export function sessionView(io: IO, row: SessionRow): View {
+export function sessionView(io: IO, row: SessionRow, done?: string): View {
   if (!io.stdoutIsTTY) return message(row.id, row);
   return record(
     [
@@ -15,6 +15,7 @@ export function sessionView(io: IO, row: SessionRow): View {
       ['Updated', { time: row.updated_at }],
     ],
     row,
+    done,
   );
 }
 

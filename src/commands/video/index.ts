@@ -8,13 +8,13 @@ const MAX_EXPIRES = 365 * 24 * 3600;
 
 /** `session video upload|ls|move|rm|url`. */
 export function registerVideoCommands(program: Command): void {
-  const video = program.command('video').description('Upload, list, reorder, delete and share the videos of a module');
+  const video = program.command('video').helpGroup('content').description('Upload, list, reorder, delete and share the videos of a module');
 
   video
     .command('upload')
     .description('Upload video files into a module: checked first, resumable, several at once')
-    .argument('<module>', 'module id or id prefix (4+ characters)')
-    .argument('<file...>', 'video files (mp4, mov, webm, mkv, m4v, avi)')
+    .argument('[module]', 'module id or id prefix (4+ characters; chosen from a list on a terminal)')
+    .argument('[file...]', 'video files (mp4, mov, webm, mkv, m4v, avi)')
     .option('-c, --concurrency <n>', `files uploaded at once (default: concurrency in .sessionrc, else ${DEFAULT_CONCURRENCY})`, parseConcurrency)
     .addHelpText(
       'after',
@@ -27,11 +27,14 @@ killed process) resume where they stopped when the same command runs again.
 Exit 6 when some files failed or were refused (the report says which), 130 on Ctrl-C.
 ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video upload 9c1e lectures/*.mp4 --concurrency 4', 'session video upload 9c1e big.mkv --json | jq ".files[] | select(.status == \\"failed\\")"'])}`,
     )
-    .action(async (module: string, files: string[], opts: { concurrency?: number }, cmd: Command) => {
-      const [ctx, { run }] = await Promise.all([contextFor(cmd), import('./upload.js')]);
+    .action(async (moduleRef: string | undefined, files: string[], opts: { concurrency?: number }, cmd: Command) => {
+      const [ctx, { run }, { moduleArg }] = await Promise.all([contextFor(cmd), import('./upload.js'), import('../pickers.js')]);
+      if (files.length === 0 && moduleRef !== undefined) throw usageError('no files given', 'pass one or more video files after the module', 'missing_argument');
+      const module = await moduleArg(ctx, moduleRef);
       const { view, error } = await run({ module, files, concurrency: opts.concurrency }, ctx);
       const { render } = await import('../../ui/printer.js');
       await render(ctx.io, view);
+      await (await import('../complete-values.js')).clearCompletionCache(ctx.io.env);
       if (error) throw error;
     });
 
@@ -39,23 +42,23 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
     .command('ls')
     .alias('list')
     .description("List a module's videos in order: position, id, file name, size, status")
-    .argument('<module>', 'module id or id prefix (4+ characters)')
+    .argument('[module]', 'module id or id prefix (4+ characters)')
     .addHelpText('after', examples(['session video ls 9c1e', 'session video ls 9c1e --json | jq -r ".[] | select(.status == \\"uploading\\") | .file_name"']))
-    .action(action(async (ctx, module: string) => (await import('./ls.js')).run({ module }, ctx)));
+    .action(action(async (ctx, module: string | undefined) => (await import('./ls.js')).run({ module }, ctx)));
 
   video
     .command('move')
     .alias('mv')
     .description('Move a video within its module, in one atomic step')
-    .argument('<video>', 'video id or id prefix (4+ characters)')
-    .option('--to <position>', 'to this position (1 is first)', (v) => parsePosition(v, '--to'))
+    .argument('[video]', 'video id or id prefix (4+ characters; picked from a list on a terminal)')
+    .option('--to <position>', 'to this position (1 is first; asked on a terminal)', (v) => parsePosition(v, '--to'))
     .option('--before <video>', 'just before this video of the same module')
     .option('--after <video>', 'just after this video of the same module')
     .option('--first', 'to the first position')
     .option('--last', 'to the last position')
     .addHelpText('after', examples(['session video move 7d3a --to 1', 'session video move 7d3a --after 0b9e', 'session video move 7d3a --last --json']))
     .action(
-      action(async (ctx, videoRef: string, opts: { to?: number; before?: string; after?: string; first?: boolean; last?: boolean }) =>
+      action(async (ctx, videoRef: string | undefined, opts: { to?: number; before?: string; after?: string; first?: boolean; last?: boolean }) =>
         (await import('./move.js')).run({ ...opts, video: videoRef }, ctx),
       ),
     );
@@ -64,24 +67,34 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
     .command('rm')
     .alias('delete')
     .description('Delete a video and its file; the videos after it move up')
-    .argument('<video>', 'video id or id prefix (4+ characters)')
+    .argument('[video]', 'video id or id prefix (4+ characters)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', examples(['session video rm 7d3a', 'session video rm 7d3a0c2e --yes']))
-    .action(action(async (ctx, videoRef: string, opts: { yes?: boolean }) => (await import('./rm.js')).run({ video: videoRef, yes: opts.yes }, ctx)));
+    .action(action(async (ctx, videoRef: string | undefined, opts: { yes?: boolean }) => (await import('./rm.js')).run({ video: videoRef, yes: opts.yes }, ctx)));
 
   video
     .command('url')
     .description('Print a signed URL that downloads the video without signing in')
-    .argument('<video>', 'video id or id prefix (4+ characters)')
-    .option('--expires <seconds>', `how long the URL works (default ${DEFAULT_EXPIRES})`, parseExpires)
-    .addHelpText('after', examples(['session video url 7d3a', 'curl -o clip.mp4 "$(session video url 7d3a --expires 600)"']))
-    .action(action(async (ctx, videoRef: string, opts: { expires?: number }) => (await import('./url.js')).run({ video: videoRef, expires: opts.expires }, ctx)));
+    .argument('[video]', 'video id or id prefix (4+ characters)')
+    .option('--expires <duration>', `how long the URL works: 30s, 10m, 1h, 2d or seconds (default: ${formatExpires(DEFAULT_EXPIRES)})`, parseExpires)
+    .addHelpText('after', examples(['session video url 7d3a', 'curl -o clip.mp4 "$(session video url 7d3a --expires 10m)"']))
+    .action(action(async (ctx, videoRef: string | undefined, opts: { expires?: number }) => (await import('./url.js')).run({ video: videoRef, expires: opts.expires }, ctx)));
 }
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `--expires`: `30s`, `10m`, `1h`, `2d`, or a whole number of seconds; up to a year. */
 export function parseExpires(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || String(n) !== value.trim() || n < 1 || n > MAX_EXPIRES) {
-    throw usageError(`--expires must be a whole number of seconds from 1 to ${MAX_EXPIRES}, got "${value}"`, 'use --expires 3600 for an hour', 'invalid_expires');
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(value.trim());
+  const n = match ? Number(match[1]) * UNIT_SECONDS[(match[2] || 's').toLowerCase()]! : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_EXPIRES) {
+    throw usageError(`--expires must be a duration from 1s to 365d (30s, 10m, 1h, 2d or seconds), got "${value}"`, 'use --expires 1h for an hour', 'invalid_expires');
   }
   return n;
+}
+
+/** 3600 → "1h": the largest unit that divides it. */
+export function formatExpires(seconds: number): string {
+  for (const unit of ['d', 'h', 'm'] as const) if (seconds % UNIT_SECONDS[unit]! === 0) return `${seconds / UNIT_SECONDS[unit]!}${unit}`;
+  return `${seconds}s`;
 }

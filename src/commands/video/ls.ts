@@ -1,12 +1,13 @@
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
-import { checkRef, isUuid } from '../../core/refs.js';
+import { isUuid } from '../../core/refs.js';
+import { moduleArg } from '../pickers.js';
 import { resolveRef } from '../../core/content.js';
 import { listVideos } from '../../core/videos.js';
 import { videoTable } from './views.js';
 
-export async function run(opts: { module: string }, ctx: Context): Promise<View> {
-  const ref = checkRef('module', opts.module);
+export async function run(opts: { module?: string | undefined }, ctx: Context): Promise<View> {
+  const ref = await moduleArg(ctx, opts.module);
   const api = await ctx.api();
   const module = await resolveRef(api, 'module', ref);
   const videos = await listVideos(api, module.id);

@@ -1,13 +1,15 @@
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { message } from '../../ui/printer.js';
+import { askSelect } from '../../ui/prompt.js';
+import { videoArg } from '../pickers.js';
 import { checkRef, isUuid, pickCandidate } from '../../core/refs.js';
-import { checkPositive, moveSpecFrom, moveTargetFrom, positionErrorFrom } from '../../core/positions.js';
-import { resolveRefs } from '../../core/content.js';
-import { moveVideoTo, type MovedVideo } from '../../core/videos.js';
+import { checkPositive, moveSpecFrom, moveTargetFrom, positionErrorFrom, type MoveSpec } from '../../core/positions.js';
+import { resolveRef, resolveRefs } from '../../core/content.js';
+import { getVideo, listVideos, moveVideoTo, type MovedVideo } from '../../core/videos.js';
 
 export interface VideoMoveOptions {
-  video: string;
+  video?: string | undefined;
   to?: number | undefined;
   before?: string | undefined;
   after?: string | undefined;
@@ -15,13 +17,22 @@ export interface VideoMoveOptions {
   last?: boolean | undefined;
 }
 
-/** One request with full ids; id prefixes (the video's and the anchor's) are resolved first, in one request. */
+/**
+ * One request with full ids; id prefixes (the video's and the anchor's) are resolved first, in one
+ * request. On a terminal a missing video is picked and a missing target asked; elsewhere exit 2.
+ */
 export async function run(opts: VideoMoveOptions, ctx: Context): Promise<View> {
-  const spec = moveSpecFrom(opts);
-  if ('to' in spec) checkPositive(spec.to, '--to');
-  const ref = checkRef('video', opts.video);
-  const anchorRef = 'before' in spec ? checkRef('video', spec.before) : 'after' in spec ? checkRef('video', spec.after) : undefined;
+  const noTarget = opts.to === undefined && opts.before === undefined && opts.after === undefined && !opts.first && !opts.last;
+  let spec: MoveSpec | null = noTarget && ctx.io.canPrompt ? null : moveSpecFrom(opts);
+  if (spec && 'to' in spec) checkPositive(spec.to, '--to');
+  let ref = checkRef('video', await videoArg(ctx, opts.video));
   const api = await ctx.api();
+  if (spec === null) {
+    const video = await resolveRef(api, 'video', ref);
+    ref = video.id;
+    spec = { to: await askVideoPosition(ctx, video.id) };
+  }
+  const anchorRef = 'before' in spec ? checkRef('video', spec.before) : 'after' in spec ? checkRef('video', spec.after) : undefined;
 
   let videoId = ref.toLowerCase();
   let anchorId = anchorRef?.toLowerCase();
@@ -35,6 +46,22 @@ export async function run(opts: VideoMoveOptions, ctx: Context): Promise<View> {
   } catch (err) {
     throw ('to' in spec ? positionErrorFrom(err, '--to', spec.to) : null) ?? err;
   }
+}
+
+/** The target asked on a terminal: each position, named by the video it would go before or after. */
+async function askVideoPosition(ctx: Context, videoId: string): Promise<number> {
+  const api = await ctx.api();
+  const videos = await listVideos(api, (await getVideo(api, videoId)).module_id);
+  const current = videos.findIndex((v) => v.id === videoId);
+  return askSelect(ctx.io, {
+    message: 'Move to position',
+    flag: '--to, --before, --after, --first or --last',
+    default: current + 1,
+    choices: videos.map((v, i) => ({
+      name: `${i + 1}  ${i === current ? '(where it is now)' : i < current ? `before "${v.file_name}"` : `after "${v.file_name}"`}`,
+      value: i + 1,
+    })),
+  });
 }
 
 /** "intro.mp4 moved to position 1 of 3"; JSON: the video, its 1-based positions now and before, and the count. */

@@ -2,14 +2,14 @@ import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { message, none } from '../../ui/printer.js';
 import { assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
-import { checkRef } from '../../core/refs.js';
+import { videoArg } from '../pickers.js';
 import { purgeDeletedObjects, resolveRef } from '../../core/content.js';
 import { removeVideo } from '../../core/videos.js';
 import { shortId } from '../../ui/format.js';
 
-export async function run(opts: { video: string; yes?: boolean | undefined }, ctx: Context): Promise<View> {
-  const ref = checkRef('video', opts.video);
+export async function run(opts: { video?: string | undefined; yes?: boolean | undefined }, ctx: Context): Promise<View> {
   assertCanConfirm(ctx.io, opts.yes);
+  const ref = await videoArg(ctx, opts.video);
   const api = await ctx.api();
   const video = await resolveRef(api, 'video', ref, { verify: !opts.yes });
   const label = video.name ? `"${video.name}" (${shortId(video.id)})` : shortId(video.id);

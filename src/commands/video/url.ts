@@ -1,13 +1,13 @@
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { message } from '../../ui/printer.js';
-import { checkRef } from '../../core/refs.js';
+import { videoArg } from '../pickers.js';
 import { resolveRef } from '../../core/content.js';
 import { getVideo, signedVideoUrl } from '../../core/videos.js';
 import { DEFAULT_EXPIRES } from '../../core/constants.js';
 
-export async function run(opts: { video: string; expires?: number | undefined }, ctx: Context): Promise<View> {
-  const ref = checkRef('video', opts.video);
+export async function run(opts: { video?: string | undefined; expires?: number | undefined }, ctx: Context): Promise<View> {
+  const ref = await videoArg(ctx, opts.video);
   const expires = opts.expires ?? DEFAULT_EXPIRES;
   const api = await ctx.api();
   const video = await getVideo(api, (await resolveRef(api, 'video', ref)).id);

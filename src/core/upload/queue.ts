@@ -18,6 +18,7 @@ export interface UploadTarget {
   mime_type?: string | null;
   key?: string | null;
   duration_ms?: number | null;
+  file_name?: string;
 }
 
 /**
@@ -73,6 +74,8 @@ export interface UploadFileReport {
   key: string | null;
   size: number | null;
   sha256: string | null;
+  /** `unchanged` because the module already has these bytes under another name: that name. */
+  same_as?: string | null;
   /** The exit code the failure alone would have had (not printed in JSON). */
   exit_code?: ExitCodeValue;
 }
@@ -88,6 +91,8 @@ export type UploadEvent =
   | { type: 'queued'; index: number; file: string; size: number }
   | { type: 'hashing'; index: number; file: string; size: number }
   | { type: 'copying'; index: number; file: string; from: string; videoId: string }
+  /** While a file is hashed: bytes read so far, for a percentage. */
+  | { type: 'hash-progress'; index: number; file: string; size: number; hashed: number }
   | { type: 'started'; index: number; file: string; size: number; resumedFrom: number; videoId: string }
   | { type: 'progress'; index: number; file: string; offset: number; size: number }
   | { type: 'retry'; index: number; file: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
@@ -275,7 +280,10 @@ export class UploadQueue {
     if ('video' in input && checked.media && this.opts.backend.setMedia && input.video.duration_ms == null) await this.opts.backend.setMedia(video.id, checked.media);
 
     if (video.status === 'ready' && known && video.sha256 === known) {
-      return this.report(input, { status: 'unchanged', video_id: video.id, size: checked.size, sha256: known });
+      // Same bytes under another name: the report names the row it matched.
+      const name = 'video' in input ? checked.name : (input.fileName ?? checked.name);
+      const sameAs = video.file_name && video.file_name !== name ? video.file_name : null;
+      return this.report(input, { status: 'unchanged', video_id: video.id, size: checked.size, sha256: known, same_as: sameAs });
     }
 
     // The same bytes already stored elsewhere in the account: copy them on the server.
@@ -343,7 +351,13 @@ export class UploadQueue {
       if (!others.some((c) => c.probe_sha256 === probe)) return null;
     }
     this.emit({ type: 'hashing', index, file: input.path, size: checked.size });
-    const hashOpts: { signal?: AbortSignal } = {};
+    let hashed = 0;
+    const hashOpts: { signal?: AbortSignal; onBytes: (n: number) => void } = {
+      onBytes: (n) => {
+        hashed += n;
+        this.emit({ type: 'hash-progress', index, file: input.path, size: checked.size, hashed });
+      },
+    };
     if (this.opts.signal) hashOpts.signal = this.opts.signal;
     const sha = await sha256File(checked.absPath, hashOpts);
     this.opts.hashCache?.set(checked.absPath, checked, sha);

@@ -202,7 +202,7 @@ describe('apply', () => {
     const result = json(r);
     expect(Object.keys(result)).toEqual(['actions', 'summary', 'dry_run', 'applied', 'uploads']);
     expect(Object.keys(result.actions[0]!)).toEqual(['action', 'kind', 'key', 'name', 'session', 'module', 'position', 'previous_position', 'changes', 'upload', 'writes_rows', 'size', 'id', 'previous_key']);
-    expect(Object.keys(result.summary)).toEqual(['create', 'update', 'move', 'delete', 'unchanged', 'upload_files', 'upload_bytes']);
+    expect(Object.keys(result.summary)).toEqual(['create', 'update', 'move', 'delete', 'unchanged', 'upload_files', 'upload_bytes', 'upload_duration_ms']);
     expect(result.actions.every((a) => typeof a.id === 'string')).toBe(true);
     expect(result.applied!.sessions[0]!.modules[0]!.videos.map((v) => v.status)).toEqual(['ready']);
     expect(Object.keys(result.uploads!)).toEqual(['files']);

@@ -175,7 +175,7 @@ describe('missing arguments are picked from a list', () => {
     run.write('\r');
     const { exitCode } = await run.exited;
     expect(exitCode, run.raw).toBe(0);
-    expect(run.screen().join('\n')).toMatch(/✓ Moved module "Third" to position 1/);
+    expect(run.screen().join('\n')).toMatch(/✓ Third moved to position 1 of 3/);
     const modules = await alice.json<ModuleJson[]>(['module', 'ls', session.id]);
     expect(modules.map((m) => m.name)[0]).toBe('Third');
     await alice.json(['module', 'move', session.id, 'Third', '--last']);

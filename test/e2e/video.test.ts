@@ -240,8 +240,10 @@ describe('resuming an interrupted upload', () => {
       const [entry] = json<UploadJson>(again).files;
       expect(entry!.status).toBe('uploaded');
       expect(entry!.video_id).toBe(row!.id);
-      // The server held exactly 15 MiB: the rest, and only the rest, is sent again.
-      expect(entry!.bytes_sent).toBe(45 * MiB);
+      // The proxy passed on 15 MiB; the server kept what reached its disk before the cut (at most
+      // that), and the rest, not the whole file, is sent again.
+      expect(entry!.bytes_sent).toBeGreaterThanOrEqual(45 * MiB);
+      expect(entry!.bytes_sent).toBeLessThan(60 * MiB);
       expect(again.stderr).toMatch(/resuming at \d/);
 
       const { data, error } = await backend.admin().storage.from('videos').download(row!.file_url);

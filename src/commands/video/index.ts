@@ -22,8 +22,9 @@ export function registerVideoCommands(program: Command): void {
 Each file is checked before any byte is sent (exists, size, type by extension and
 by content). A file already uploaded to the module with the same bytes is reported
 "unchanged" and not sent again; one stored elsewhere in your account is "copied" on
-the server. Each file is read once: its sha256 is computed as it is sent. Interrupted uploads (Ctrl-C, a lost connection, a
-killed process) resume where they stopped when the same command runs again.
+the server. Each file is read once: its sha256 is computed as it is sent.
+Interrupted uploads (Ctrl-C, a lost connection, a killed process) resume where they
+stopped when the same command runs again.
 Exit 6 when some files failed or were refused (the report says which), 130 on Ctrl-C.
 ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video upload 9c1e lectures/*.mp4 --concurrency 4', 'session video upload 9c1e big.mkv --json | jq ".files[] | select(.status == \\"failed\\")"'])}`,
     )

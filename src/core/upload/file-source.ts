@@ -47,7 +47,8 @@ export class HashingFileSource {
           return;
         }
         if (this.closed) {
-          body.destroy(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
+          // Stopped (Ctrl-C, abort): end the body without an error event nobody would handle.
+          body.destroy();
           return;
         }
         const length = Math.min(READ_SIZE, stop - position);

@@ -11,7 +11,7 @@ import { formatBytes } from '../ui/format.js';
 import { confirmOrYes } from '../ui/prompt.js';
 import { formatDuration } from '../core/media.js';
 import type { Api } from '../core/api.js';
-import type { UploadInput } from '../core/upload/queue.js';
+import type { StoredVideo, UploadInput } from '../core/upload/queue.js';
 import type { UploadLimits } from '../core/upload/checks.js';
 import type { HashCache } from '../core/upload/hash-cache.js';
 
@@ -47,7 +47,8 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
     signal: interrupt.signal,
     progress,
     onRowsWritten: (applied: ImportApplied) => io.success(rowsLine(applied)),
-    upload: (api: Api, inputs: UploadInput[], o: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache }) => uploadInTerminal(ctx, api, inputs, o),
+    upload: (api: Api, inputs: UploadInput[], o: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache; alsoStored: StoredVideo[] }) =>
+      uploadInTerminal(ctx, api, inputs, o),
   };
   try {
     const prepared = await prepareImport({ source: opts.source, prune: opts.prune, allowOutside: opts.allowOutside === true }, deps);
@@ -76,6 +77,8 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
     }
     const sent = applied.result.uploads?.files.filter((f) => f.status === 'uploaded') ?? [];
     if (sent.length > 0) io.success(`Uploaded ${sent.length} file${sent.length === 1 ? '' : 's'} (${formatBytes(sent.reduce((n, f) => n + f.bytes_sent, 0))})`);
+    const copied = applied.result.uploads?.files.filter((f) => f.status === 'copied') ?? [];
+    if (copied.length > 0) io.success(`Copied ${copied.length} file${copied.length === 1 ? '' : 's'} already in your account on the server (nothing sent)`);
     return io.json ? none(applied.result) : none();
   } finally {
     progress.end();

@@ -49,6 +49,11 @@ async function sessionRows(key: string): Promise<number> {
   return rows[0]!.n;
 }
 
+async function readyVideoCount(): Promise<number> {
+  const { rows } = await backend.db.pool.query<{ n: number }>(`select count(*)::int as n from public.videos where status = 'ready'`);
+  return rows[0]!.n;
+}
+
 async function objectCount(): Promise<number> {
   const { rows } = await backend.db.pool.query<{ n: number }>(`select count(*)::int as n from storage.objects where bucket_id = 'videos'`);
   return rows[0]!.n;
@@ -68,7 +73,7 @@ interface ImportJson {
   summary: Record<string, number>;
   dry_run: boolean;
   applied: { sessions: Array<{ modules: Array<{ id: string; key: string; videos: Array<{ status: string }> }> }>; counts: Record<string, Record<string, number>> } | null;
-  uploads: { files: Array<{ status: string }> } | null;
+  uploads: { files: Array<{ status: string; bytes_sent: number }> } | null;
 }
 
 async function writeVideo(file: string, size: number): Promise<string> {
@@ -234,6 +239,27 @@ describe('apply', () => {
     expect(result.applied!.counts.modules).toMatchObject({ created: 0, deleted: 0, renamed: 1 });
     expect(result.applied!.sessions[0]!.modules[1]!).toMatchObject({ id: before.id, key: '03-wrap_up' });
     expect(await objectCount()).toBe(objects);
+    expect(String((await cli(['import', dir, '--prune'])).stderr)).toContain('No changes');
+  });
+
+  it('a video moved to another module folder is copied on the server with --prune, not sent again', async () => {
+    const dir = path.join(work, 'moved-video');
+    await writeVideo(path.join(dir, '01-intro', 'hello.mp4'), 1600);
+    await writeVideo(path.join(dir, '01-intro', 'recap.mp4'), 1650);
+    await writeVideo(path.join(dir, '02-more', 'next.mp4'), 1700);
+    expect((await cli(['import', dir])).exitCode).toBe(0);
+
+    await rename(path.join(dir, '01-intro', 'recap.mp4'), path.join(dir, '02-more', 'recap.mp4'));
+    const applied = await cli(['import', dir, '--prune', '--yes', '--json']);
+    expect(applied.exitCode, String(applied.stderr)).toBe(0);
+    const result = json(applied);
+    expect(result.applied!.counts.videos).toMatchObject({ created: 1, deleted: 1 });
+    // The bytes were in the account already: copied from the deleted row's object before it went.
+    expect(result.uploads!.files).toEqual([expect.objectContaining({ status: 'copied', bytes_sent: 0 })]);
+    const moved = result.applied!.sessions[0]!.modules[1]!.videos;
+    expect(moved.map((v) => v.status)).toEqual(['ready', 'ready']);
+    // One object per ready video: the old one was purged after the copy.
+    expect(await objectCount()).toBe(await readyVideoCount());
     expect(String((await cli(['import', dir, '--prune'])).stderr)).toContain('No changes');
   });
 

@@ -3,7 +3,7 @@ import type { View } from '../../ui/printer.js';
 import { checkRef } from '../../core/refs.js';
 import { resolveRef } from '../../core/content.js';
 import { CliError, ExitCode, interruptedError, usageError } from '../../core/errors.js';
-import { exitCodeFor, type UploadInput, type UploadReport } from '../../core/upload/queue.js';
+import { exitCodeFor, type StoredVideo, type UploadInput, type UploadReport } from '../../core/upload/queue.js';
 import type { Api } from '../../core/api.js';
 import type { UploadLimits } from '../../core/upload/checks.js';
 import type { HashCache } from '../../core/upload/hash-cache.js';
@@ -40,6 +40,8 @@ export interface TerminalUploadOptions {
   limits?: UploadLimits | null;
   /** The hash cache the caller already loaded (import hashed every file to plan); else loaded here. Saved at the end either way. */
   hashCache?: HashCache;
+  /** Objects still in Storage whose rows are gone (an import's deletions): same bytes are copied from them. */
+  alsoStored?: StoredVideo[];
 }
 
 /**
@@ -83,6 +85,7 @@ export async function uploadInTerminal(ctx: Context, api: Api, inputs: UploadInp
       onEvent: (event) => progress.onEvent(event),
       limits: opts.limits ?? null,
       debug: (line) => ctx.io.debug(`tus ${line}`),
+      ...(opts.alsoStored ? { alsoStored: opts.alsoStored } : {}),
     });
   } finally {
     await progress.stop();

@@ -10,7 +10,7 @@ import type { SessionTree } from '../content.js';
 import { ExitCode, CliError } from '../errors.js';
 import { planImport, writesRows, type DesiredSession, type Plan, type PlanAction } from '../plan.js';
 import type { HashCache } from '../upload/hash-cache.js';
-import type { UploadInput, UploadReport } from '../upload/queue.js';
+import type { StoredVideo, UploadInput, UploadReport } from '../upload/queue.js';
 import type { UploadLimits } from '../upload/checks.js';
 import { describeLocalFiles } from './local-files.js';
 import { interrupted } from './interrupt.js';
@@ -35,7 +35,7 @@ export interface ImportDeps {
   /** Called once the row phase committed, before any upload. */
   onRowsWritten?: (applied: ImportApplied) => void;
   /** Sends the files (the command layer draws progress and handles Ctrl-C around core/upload). */
-  upload: (api: Api, inputs: UploadInput[], opts: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache }) => Promise<UploadReport>;
+  upload: (api: Api, inputs: UploadInput[], opts: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache; alsoStored: StoredVideo[] }) => Promise<UploadReport>;
 }
 
 /** Everything the plan was made from, kept for applying it. */
@@ -117,6 +117,20 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
   const mimeTypes = limits ? await checkUploads(uploads, files, limits, prepared.source.manifest.locate) : new Map<string, string>();
   if (deps.signal.aborted) throw interrupted('before writing');
 
+  // Ready videos this import may delete: their objects stay in Storage until the purge below, so a
+  // file that only moved (another module, a renamed folder) is copied on the server, not sent again.
+  const alsoStored = storedOfCurrent(prepared.current);
+  let purgePending = false;
+  // Deleted and replaced videos queued their objects: removed once the uploads had their chance to
+  // copy from them (what fails waits for `session gc`).
+  const purge = async (): Promise<void> => {
+    if (!purgePending) return;
+    purgePending = false;
+    const { purgeDeletedObjects } = await import('../content.js');
+    const result = await purgeDeletedObjects(api);
+    if (result.error) deps.ctx.io.warn(`could not remove some deleted video files now (${result.error}); \`session gc\` removes them later`);
+  };
+
   let trees: SessionTree[];
   if (writesRows(plan)) {
     deps.progress.start('rows', plan.actions.filter((a) => a.writes_rows).length);
@@ -128,26 +142,29 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
     fillCreatedIds(plan.actions, trees);
     const c = applied.counts;
     deps.onRowsWritten?.(applied);
-    // Deleted and replaced videos queued their objects: remove them now (what fails waits for `session gc`).
-    if (c.modules.deleted + c.videos.deleted + (c.videos.replaced ?? 0) > 0) {
-      const { purgeDeletedObjects } = await import('../content.js');
-      const purge = await purgeDeletedObjects(api);
-      if (purge.error) deps.ctx.io.warn(`could not remove some deleted video files now (${purge.error}); \`session gc\` removes them later`);
-    }
+    purgePending = c.modules.deleted + c.videos.deleted + (c.videos.replaced ?? 0) > 0;
   } else {
     trees = [...prepared.current.values()];
   }
-  if (deps.signal.aborted) return { result, failure: interrupted('after the rows were written', result.applied !== null) };
+  if (deps.signal.aborted) {
+    await purge();
+    return { result, failure: interrupted('after the rows were written', result.applied !== null) };
+  }
 
   const inputs = uploadInputs(trees, desired, files, opts.cwd);
-  if (inputs.length === 0) return { result, failure: null };
+  if (inputs.length === 0) {
+    await purge();
+    return { result, failure: null };
+  }
   const { exitCodeFor } = await import('../upload/queue.js');
   const report = await deps.upload(api, inputs, {
+    alsoStored,
     concurrency: opts.concurrency,
     limits,
     // Every file was hashed for the plan: the queue need not read it again.
     hashCache: prepared.hashCache,
   });
+  await purge();
   result.uploads = { files: report.files };
   markUploaded(trees, report);
   const code = exitCodeFor(report);
@@ -172,6 +189,20 @@ export function importResult(prepared: PreparedImport, dryRun: boolean): ImportR
   return { actions: plan.actions, summary: { ...plan.summary, upload_duration_ms: prepared.uploadDurationMs }, dry_run: dryRun, applied: null, uploads: null };
 }
 
+/** The ready videos of the current trees, as places their bytes can be copied from. */
+function storedOfCurrent(current: ReadonlyMap<string, SessionTree>): StoredVideo[] {
+  const stored: StoredVideo[] = [];
+  for (const tree of current.values()) {
+    for (const m of tree.modules) {
+      for (const v of m.videos ?? []) {
+        if (v.status !== 'ready' || !v.sha256) continue;
+        stored.push({ id: v.id, module_id: m.id, file_size: Number(v.file_size), sha256: v.sha256, probe_sha256: null, file_url: v.file_url });
+      }
+    }
+  }
+  return stored;
+}
+
 /** Rows the import created get their ids in the printed plan (the trees it returned name them by key). */
 function fillCreatedIds(actions: PlanAction[], trees: SessionTree[]): void {
   const ids = new Map<string, string>();
@@ -191,7 +222,7 @@ function fillCreatedIds(actions: PlanAction[], trees: SessionTree[]): void {
 
 /** The trees in the result show what is true after the uploads: sent files are `ready`. */
 function markUploaded(trees: SessionTree[], report: UploadReport): void {
-  const done = new Set(report.files.filter((f) => f.status === 'uploaded' || f.status === 'unchanged').map((f) => f.video_id));
+  const done = new Set(report.files.filter((f) => f.status === 'uploaded' || f.status === 'copied' || f.status === 'unchanged').map((f) => f.video_id));
   for (const t of trees) for (const m of t.modules) for (const v of m.videos ?? []) if (done.has(v.id)) v.status = 'ready';
 }
 

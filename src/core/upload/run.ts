@@ -1,7 +1,7 @@
 import type { Api } from '../api.js';
 import type { UploadLimits } from './checks.js';
 import type { HashCache } from './hash-cache.js';
-import type { UploadBackend, UploadEvent, UploadInput, UploadReport } from './queue.js';
+import type { StoredVideo, UploadBackend, UploadEvent, UploadInput, UploadReport } from './queue.js';
 
 /** Upload URLs older than this are dead on the server anyway (Supabase keeps them up to a day). */
 export const RESUME_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
@@ -22,6 +22,11 @@ export interface RunUploadsOptions {
   backend?: UploadBackend;
   /** Lines for `--debug` (tus requests). */
   debug?: (line: string) => void;
+  /**
+   * Stored objects the database no longer lists but Storage still holds (an import's deleted
+   * rows, before their files are purged): same bytes found there are copied, not sent.
+   */
+  alsoStored?: StoredVideo[];
 }
 
 /**
@@ -41,7 +46,18 @@ export async function runUploads(api: Api, inputs: UploadInput[], opts: RunUploa
   await store.prune(RESUME_MAX_AGE_MS).catch(() => 0);
   const base = opts.backend ?? uploadBackend(api);
   const limits = opts.limits;
-  const backend: UploadBackend = limits ? { ...base, limits: async () => limits } : base;
+  let backend: UploadBackend = limits ? { ...base, limits: async () => limits } : base;
+  const extra = opts.alsoStored ?? [];
+  if (extra.length > 0) {
+    const listed = backend.storedLike?.bind(backend);
+    backend = {
+      ...backend,
+      storedLike: async (sizes) => {
+        const wanted = new Set(sizes);
+        return [...((await listed?.(sizes)) ?? []), ...extra.filter((v) => wanted.has(Number(v.file_size)))];
+      },
+    };
+  }
   const transportOptions: ConstructorParameters<typeof TusTransport>[0] = {
     projectUrl: api.config.url,
     apiKey: api.config.anonKey,

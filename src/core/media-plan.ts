@@ -20,17 +20,20 @@ const FAMILY_BY_EXTENSION: Record<string, string> = { '.mp4': 'isobmff', '.m4v':
  */
 export async function importLength(all: ManifestVideo[], uploads: ManifestVideo[], parallel = 8): Promise<number | null> {
   const wanted = [...new Set([...uploads, ...all.filter((v) => v.durationMs !== null && v.durationMs !== undefined)])];
-  const lengths = new Map<ManifestVideo, number | null>();
+  // Each distinct file is read once, however many rows name it (a catalogue may reuse a clip).
+  const paths = [...new Set(wanted.map((v) => v.absolutePath))];
+  const byPath = new Map<string, number | null>();
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < wanted.length) {
-      const video = wanted[next++]!;
-      const family = FAMILY_BY_EXTENSION[extname(video.absolutePath).toLowerCase()] ?? 'other';
-      const probe = await readVideoMetadata(video.absolutePath, family);
-      lengths.set(video, probe.ok && probe.media ? probe.media.duration_ms : null);
+    while (next < paths.length) {
+      const path = paths[next++]!;
+      const family = FAMILY_BY_EXTENSION[extname(path).toLowerCase()] ?? 'other';
+      const probe = await readVideoMetadata(path, family);
+      byPath.set(path, probe.ok && probe.media ? probe.media.duration_ms : null);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, wanted.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(parallel, paths.length) }, worker));
+  const lengths = new Map<ManifestVideo, number | null>(wanted.map((v) => [v, byPath.get(v.absolutePath) ?? null]));
 
   const issues: ManifestIssue[] = [];
   for (const video of wanted) {

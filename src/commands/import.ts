@@ -118,7 +118,7 @@ const PHASE_LABEL: Record<ImportPhase, string> = {
 };
 
 /** Plan, hash and row phases: a redrawn line on a terminal; otherwise a line when a long phase starts and every 10 s. */
-class PhaseProgress implements ImportProgress {
+export class PhaseProgress implements ImportProgress {
   private phase: ImportPhase | null = null;
   private total: number | undefined;
   private done = 0;

@@ -13,7 +13,7 @@ export function registerVideoCommands(program: Command): void {
   video
     .command('upload')
     .description('Upload video files into a module: checked first, resumable, several at once')
-    .argument('[module]', 'module id or id prefix (4+ characters; chosen from a list on a terminal)')
+    .argument('<module>', 'module id or id prefix (4+ characters)')
     .argument('[file...]', 'video files (mp4, mov, webm, mkv, m4v, avi)')
     .option('-c, --concurrency <n>', `files uploaded at once (default: concurrency in .sessionrc, else ${DEFAULT_CONCURRENCY})`, parseConcurrency)
     .addHelpText(
@@ -28,10 +28,11 @@ stopped when the same command runs again.
 Exit 6 when some files failed or were refused (the report says which), 130 on Ctrl-C.
 ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video upload 9c1e lectures/*.mp4 --concurrency 4', 'session video upload 9c1e big.mkv --json | jq ".files[] | select(.status == \\"failed\\")"'])}`,
     )
-    .action(async (moduleRef: string | undefined, files: string[], opts: { concurrency?: number }, cmd: Command) => {
-      const [ctx, { run }, { moduleArg }] = await Promise.all([contextFor(cmd), import('./upload.js'), import('../pickers.js')]);
-      if (files.length === 0 && moduleRef !== undefined) throw usageError('no files given', 'pass one or more video files after the module', 'missing_argument');
-      const module = await moduleArg(ctx, moduleRef);
+    // Both required: the module comes first and the files after it, so a missing module cannot be told
+    // from a first file name, and a module picked from a list would still have no files.
+    .action(async (module: string, files: string[], opts: { concurrency?: number }, cmd: Command) => {
+      if (files.length === 0) throw usageError('no files given', 'pass one or more video files after the module', 'missing_argument');
+      const [ctx, { run }] = await Promise.all([contextFor(cmd), import('./upload.js')]);
       const { view, error } = await run({ module, files, concurrency: opts.concurrency }, ctx);
       const { render } = await import('../../ui/printer.js');
       await render(ctx.io, view);

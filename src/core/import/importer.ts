@@ -89,7 +89,10 @@ export async function prepareImport(req: ImportRequest, deps: ImportDeps): Promi
   // The length the uploads add; also checks the duration_ms a manifest states (an export's).
   const files = filesByKey(source.manifest);
   const { importLength } = await import('../media-plan.js');
-  const uploadDurationMs = await importLength([...files.values()], uploadFiles(plan.actions, files));
+  // Only the files about to be sent: an unchanged row matched its file by sha256 already, and
+  // re-importing an unchanged course reads no file (README).
+  const sending = uploadFiles(plan.actions, files);
+  const uploadDurationMs = await importLength(sending, sending);
   return { source, desired, current, plan, hashCache, api, uploadDurationMs };
 }
 
@@ -237,17 +240,18 @@ function keepCurrentNames(desired: DesiredSession[], current: ReadonlyMap<string
   }
 }
 
-/** One request per session to find it by key among the caller's own, then its tree. */
+/** One request finds the sessions by key among the caller's own; their trees are read side by side. */
 async function fetchCurrent(api: Api, keys: string[]): Promise<Map<string, SessionTree>> {
   const { fromPostgrestError } = await import('../api.js');
   const { sessionTree } = await import('../content.js');
+  if (keys.length === 0) return new Map();
+  // Filter on the owner too: an operator can read everyone's sessions.
+  const { data, error } = await api.client.from('sessions').select('id, key').eq('user_id', api.identity.user.id).in('key', keys);
+  if (error) throw fromPostgrestError(error);
+  const rows = (data ?? []) as Array<{ id: string; key: string | null }>;
+  const trees = new Map(await Promise.all(rows.map(async (row) => [row.key!, await sessionTree(api, row.id)] as const)));
+  // In the manifest's order, as the plan and the uploads go.
   const current = new Map<string, SessionTree>();
-  for (const key of keys) {
-    // Filter on the owner too: an operator can read everyone's sessions.
-    const { data, error } = await api.client.from('sessions').select('id').eq('user_id', api.identity.user.id).eq('key', key).limit(1);
-    if (error) throw fromPostgrestError(error);
-    const row = (data as Array<{ id: string }> | null)?.[0];
-    if (row) current.set(key, await sessionTree(api, row.id));
-  }
+  for (const key of keys) if (trees.has(key)) current.set(key, trees.get(key)!);
   return current;
 }

@@ -3,7 +3,7 @@ import { ExitCode, usageError } from '../core/errors.js';
 import { DEFAULT_CONCURRENCY } from '../core/constants.js';
 import { serializeManifest, toDocument } from '../core/manifest.js';
 import { hasChanges, type Plan, type PlanAction } from '../core/plan.js';
-import type { ImportApplied, ImportResult } from '../core/import/importer.js';
+import type { ImportApplied } from '../core/import/importer.js';
 import type { ImportPhase, ImportProgress } from '../core/import/progress.js';
 import type { IO } from '../ui/io.js';
 import { message, none, render, table, type Column, type Paint, type View } from '../ui/printer.js';

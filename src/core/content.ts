@@ -6,7 +6,7 @@
 import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import type { Database } from './database.types.js';
-import { authError, CliError, ExitCode, notFoundError, usageError } from './errors.js';
+import { authError, CliError, ExitCode, usageError } from './errors.js';
 import { removeObjects, STORAGE_REMOVE_BATCH, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
 import { SESSION_TYPES } from './constants.js';
@@ -217,13 +217,6 @@ export async function addModule(api: Api, sessionId: string, name: string, opts:
   });
   if (!row) throw unknownRef('session', sessionId);
   return moduleEntry(row, row.order_index);
-}
-
-/** Moves a module to the 0-based `orderIndex` in one statement; answers the session's modules in their new order. */
-export async function moveModule(api: Api, moduleId: string, orderIndex: number): Promise<ModuleEntry[]> {
-  const rows = await api.rpc('move_module', { p_module_id: moduleId, p_order_index: orderIndex });
-  if (!rows || rows.length === 0) throw unknownRef('module', moduleId);
-  return moduleEntries(rows);
 }
 
 /** What `move_module_to` answers: the moved module, where it is now and was, and how many the session has. */

@@ -28,7 +28,8 @@ export function migrationsDir(): string {
   return join(packageRoot(), 'supabase', 'migrations');
 }
 
-function sqlFiles(dir: string): string[] {
+/** The `.sql` files of a folder, in name order. */
+export function sqlFiles(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort();

@@ -148,13 +148,6 @@ export async function getVideo(api: Api, videoId: string): Promise<VideoRow> {
   return row;
 }
 
-/** Moves a video to the 0-based `orderIndex` in one call; answers the module's videos in their new order. */
-export async function moveVideo(api: Api, videoId: string, orderIndex: number): Promise<VideoEntry[]> {
-  const rows = await api.rpc<VideoRow[] | null>('move_video', { p_video_id: videoId, p_order_index: orderIndex });
-  if (!rows || rows.length === 0) throw unknownRef('video', videoId);
-  return videoEntries(rows);
-}
-
 /** What `move_video_to` answers: the moved video, where it is now and was, and how many the module has. */
 export interface MovedVideo {
   id: string;

@@ -3,15 +3,14 @@
 // Used by `session local start` and by the test harness; import it lazily (it pulls in pg).
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, chmodSync, mkdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, homedir, platform, userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { inTransaction } from './transaction.js';
-import { listMigrations, migrationsDir, packageRoot, splitStatements, type MigrationFile } from '../core/migration-files.js';
+import { listMigrations, migrationsDir, packageRoot, splitStatements, sqlFiles, type MigrationFile } from '../core/migration-files.js';
 
 export { listMigrations, migrationsDir, packageRoot, splitStatements, type MigrationFile };
 
@@ -45,12 +44,10 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
-
 /** Folder of the platform SQL files (src/local/platform). */
 export function platformDir(): string {
   return join(packageRoot(), 'src', 'local', 'platform');
 }
-
 
 /** Path of the seed file (supabase/seed.sql). */
 export function seedFile(): string {
@@ -244,12 +241,6 @@ async function applyInTransaction(client: pg.Client, what: string, work: () => P
   }
 }
 
-function sqlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort();
-}
-
 /** Applies src/local/platform/*.sql in name order as the superuser (idempotent). */
 export async function applyPlatform(superuserUrl: string, dir = platformDir()): Promise<void> {
   await withClient(superuserUrl, async (client) => {
@@ -270,8 +261,6 @@ export async function setRolePasswords(superuserUrl: string, passwords: Partial<
     }
   });
 }
-
-
 
 /**
  * Applies the migrations not yet recorded, each in its own transaction, in a fresh login as the

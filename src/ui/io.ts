@@ -23,7 +23,7 @@ export interface IOOptions {
 
 /**
  * The one place that knows about terminals: which streams are TTYs, whether colour is on,
- * whether we may prompt. Colour is decided once, here (chalk 5 and cli-table3 ignore NO_COLOR).
+ * whether we may prompt. Colour is decided once, here (chalk 5 ignores NO_COLOR).
  */
 export class IO {
   readonly stdout: Stream;

@@ -11,10 +11,6 @@ export const moduleColumns: Array<Column<ModuleEntry>> = [
   { header: 'UPDATED', value: (m) => ({ time: m.updated_at }), drop: 1 },
 ];
 
-export function moduleTable(entries: ModuleEntry[], title?: string, done?: string): View {
-  return table(entries, moduleColumns, entries, 'No modules yet: add one with `session module add <session> <name>`.', title, done);
-}
-
 /** `module ls`: the modules with their videos, bytes and length (computed by `list_modules`). */
 export const moduleSummaryColumns: Array<Column<ModuleSummary>> = [
   ...moduleColumns.slice(0, 4),

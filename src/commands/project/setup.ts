@@ -18,10 +18,10 @@ export interface SetupCommandOptions {
 
 /** The plan (and, unless --dry-run, its application); `error` is the step that failed, after the report. */
 export async function run(opts: SetupCommandOptions, ctx: Context): Promise<{ view: View; error: CliError | null }> {
-  const [{ checkSetupOptions, planSetup, applySetup }, { findSupabaseCli }, { packageRoot }, { askSecret, assertCanConfirm, confirmOrYes }] = await Promise.all([
+  const [{ checkSetupOptions, planSetup, applySetup }, { findSupabaseCli }, { packageRoot }, { askSecret, confirmOrYes }] = await Promise.all([
     import('../../core/hosted/setup.js'),
     import('../../core/hosted/supabase-cli.js'),
-    import('../../local/postgres.js'),
+    import('../../core/migration-files.js'),
     import('../../ui/prompt.js'),
   ]);
   const options = {
@@ -64,7 +64,6 @@ export async function run(opts: SetupCommandOptions, ctx: Context): Promise<{ vi
   ctx.io.info(text);
   const toRun = plan.steps.filter((s) => s.state === 'run');
   if (toRun.length === 0) return { view: message('Nothing to do: every step is done. Next: session login && session doctor', json([])), error: null };
-  assertCanConfirm(ctx.io, opts.yes);
   if (!(await confirmOrYes(ctx.io, { message: `Run ${toRun.length} step${toRun.length === 1 ? '' : 's'}?`, yes: opts.yes }))) {
     ctx.io.info('Nothing was run.');
     return { view: message('Nothing was run.', json([])), error: null };

@@ -106,7 +106,7 @@ class ProjectHttp {
   private fetcher: Promise<typeof fetch>;
 
   constructor(
-    private readonly ctx: Context,
+    ctx: Context,
     readonly config: ProjectConfig,
   ) {
     this.fetcher = import('../debug-fetch.js').then(({ debugFetch }) => debugFetch(ctx.io));

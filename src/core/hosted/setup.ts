@@ -296,10 +296,6 @@ function readText(file: string): string | null {
   }
 }
 
-function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
-}
-
 async function pendingMigrations(setup: SetupEnv, target: string[], secretEnv: Record<string, string>, debug: (l: string) => void): Promise<{ pending: number | null; note: string }> {
   const res = await setup.cli.run({ args: ['migration', 'list', ...target, '--output-format', 'json'], secretEnv }, { timeoutMs: 120_000 });
   debug(`supabase migration list exited ${res.exitCode}\n${res.output}`);

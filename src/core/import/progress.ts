@@ -13,4 +13,3 @@ export interface ImportProgress {
   end(): void;
 }
 
-export const silentProgress: ImportProgress = { start: () => undefined, advance: () => undefined, end: () => undefined };

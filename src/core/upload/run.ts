@@ -4,7 +4,7 @@ import type { HashCache } from './hash-cache.js';
 import type { StoredVideo, UploadBackend, UploadEvent, UploadInput, UploadReport } from './queue.js';
 
 /** Upload URLs older than this are dead on the server anyway (Supabase keeps them up to a day). */
-export const RESUME_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
+const RESUME_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
 
 export interface RunUploadsOptions {
   concurrency: number;

@@ -43,7 +43,7 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
   video
     .command('ls')
     .alias('list')
-    .description("List a module's videos in order: position, id, file name, size, status")
+    .description("List a module's videos in order: position, id, file name, size, length, resolution, status")
     .argument('[module]', 'module id or id prefix (4+ characters)')
     .addHelpText('after', examples(['session video ls 9c1e', 'session video ls 9c1e --json | jq -r ".[] | select(.status == \\"uploading\\") | .file_name"']))
     .action(action(async (ctx, module: string | undefined) => (await import('./ls.js')).run({ module }, ctx)));
@@ -78,7 +78,7 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
     .command('url')
     .description('Print a signed URL that downloads the video without signing in')
     .argument('[video]', 'video id or id prefix (4+ characters)')
-    .option('--expires <duration>', `how long the URL works: 30s, 10m, 1h, 2d or seconds (default: ${formatExpires(DEFAULT_EXPIRES)})`, parseExpires)
+    .option('--expires <duration>', `how long the URL works: 30s, 10m, 1h, 2d or seconds, up to 365d (default: ${formatExpires(DEFAULT_EXPIRES)})`, parseExpires)
     .addHelpText('after', examples(['session video url 7d3a', 'curl -o clip.mp4 "$(session video url 7d3a --expires 10m)"']))
     .action(action(async (ctx, videoRef: string | undefined, opts: { expires?: number }) => (await import('./url.js')).run({ video: videoRef, expires: opts.expires }, ctx)));
 }

@@ -9,7 +9,7 @@ import type { IO } from '../ui/io.js';
 import { message, none, render, table, type Column, type Paint, type View } from '../ui/printer.js';
 import { formatBytes } from '../ui/format.js';
 import { confirmOrYes } from '../ui/prompt.js';
-import { formatDuration } from '../core/media.js';
+import { formatClock } from '../core/units.js';
 import type { Api } from '../core/api.js';
 import type { StoredVideo, UploadInput } from '../core/upload/queue.js';
 import type { UploadLimits } from '../core/upload/checks.js';
@@ -187,7 +187,7 @@ const ACTION_ORDER = ['create', 'update', 'move', 'delete'] as const;
 export function summaryLine(plan: Plan, dryRun: boolean, uploadLength: number | null = null): string {
   const s = plan.summary;
   const parts = ACTION_ORDER.filter((a) => s[a] > 0).map((a) => `${s[a]} to ${a}`);
-  const length = uploadLength === null ? '' : `, ${formatDuration(uploadLength)} of video`;
+  const length = uploadLength === null ? '' : `, ${formatClock(uploadLength)} of video`;
   const files = s.upload_files > 0 ? `; ${s.upload_files} file${s.upload_files === 1 ? '' : 's'} to upload (${formatBytes(s.upload_bytes)}${length})` : '';
   if (parts.length === 0 && files === '') return `No changes: ${s.unchanged} row${s.unchanged === 1 ? '' : 's'} up to date.`;
   const head = parts.length > 0 ? `Plan: ${parts.join(', ')}, ${s.unchanged} unchanged` : `Plan: rows up to date (${s.unchanged})`;

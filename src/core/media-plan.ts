@@ -3,14 +3,15 @@
  * the `duration_ms` a manifest states (export writes it) against each file's container.
  * Reads only containers (core/media.ts), a few files at a time.
  */
-import { extname } from 'node:path';
+import { mimeTypeOf } from './folder.js';
+import { familyOf } from './upload/checks.js';
 import { ManifestError, type ManifestIssue, type ManifestVideo } from './manifest.js';
-import { readVideoMetadata, formatDuration } from './media.js';
+import { readVideoMetadata } from './media.js';
+import { formatClock } from './units.js';
 
 /** A stated duration may differ from the file's by this much (readers round differently). */
 export const DURATION_TOLERANCE_MS = 50;
 
-const FAMILY_BY_EXTENSION: Record<string, string> = { '.mp4': 'isobmff', '.m4v': 'isobmff', '.mov': 'isobmff', '.qt': 'isobmff', '.webm': 'matroska', '.mkv': 'matroska' };
 
 /**
  * The summed length of `uploads` (null when none of them has a readable one), after checking
@@ -27,7 +28,8 @@ export async function importLength(all: ManifestVideo[], uploads: ManifestVideo[
   const worker = async (): Promise<void> => {
     while (next < paths.length) {
       const path = paths[next++]!;
-      const family = FAMILY_BY_EXTENSION[extname(path).toLowerCase()] ?? 'other';
+      // The container family as the upload checks name it (by extension; they check the contents).
+      const family = familyOf(mimeTypeOf(path) ?? '') ?? 'other';
       const probe = await readVideoMetadata(path, family);
       byPath.set(path, probe.ok && probe.media ? probe.media.duration_ms : null);
     }
@@ -41,7 +43,7 @@ export async function importLength(all: ManifestVideo[], uploads: ManifestVideo[
     const found = lengths.get(video);
     if (stated === null || stated === undefined || found === null || found === undefined) continue;
     if (Math.abs(found - stated) > DURATION_TOLERANCE_MS) {
-      issues.push({ ...video.fileAt, message: `${video.file} lasts ${found} ms (${formatDuration(found)}), not the ${stated} ms the manifest states` });
+      issues.push({ ...video.fileAt, message: `${video.file} lasts ${found} ms (${formatClock(found)}), not the ${stated} ms the manifest states` });
     }
   }
   if (issues.length > 0) throw new ManifestError(issues, 'the file is not the one exported: fix the path, or remove duration_ms; nothing was written');

@@ -244,16 +244,6 @@ function vintLength(first: number | undefined): number {
   return length;
 }
 
-/** `12:34`, `1:02:03`; `0:00` for under half a second. */
-export function formatDuration(ms: number | null | undefined): string | null {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return null;
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
-  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
-}
 
 /** `1920×1080`, or null when either side is unknown. */
 export function formatFrameSize(width: number | null | undefined, height: number | null | undefined): string | null {

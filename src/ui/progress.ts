@@ -1,5 +1,6 @@
 import type { IO } from './io.js';
 import { formatBytes, formatDuration } from './format.js';
+import { formatClock } from '../core/units.js';
 import { visibleControls } from './visible.js';
 import { cut, textWidth } from './fit.js';
 import type { UploadEvent, UploadFileReport } from '../core/upload/queue.js';
@@ -94,12 +95,7 @@ export function formatSpeed(bytesPerSecond: number): string {
 
 /** "0:31", "12:04", "1:02:03": the clock form progress bars use. */
 export function formatEta(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '-:--';
-  const total = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+  return formatClock(ms) ?? '-:--';
 }
 
 export function bar(fraction: number, width = 20): string {

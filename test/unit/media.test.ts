@@ -2,7 +2,8 @@ import { copyFile, mkdtemp, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileRangeReader, formatDuration, formatFrameSize, readVideoMetadata, type ContainerFamily } from '../../src/core/media.js';
+import { FileRangeReader, formatFrameSize, readVideoMetadata, type ContainerFamily } from '../../src/core/media.js';
+import { formatClock as formatDuration } from '../../src/core/units.js';
 import { fixturePath, padMdat } from '../support/media-files.js';
 
 let dir: string;

@@ -1,7 +1,7 @@
 import type { IO } from '../../ui/io.js';
 import { message, record, table, type Column, type View } from '../../ui/printer.js';
 import type { ModuleEntry, ModuleSummary } from '../../core/content.js';
-import { formatDuration } from '../../core/media.js';
+import { formatClock } from '../../core/units.js';
 
 export const moduleColumns: Array<Column<ModuleEntry>> = [
   { header: '#', value: (m) => m.position },
@@ -16,7 +16,7 @@ export const moduleSummaryColumns: Array<Column<ModuleSummary>> = [
   ...moduleColumns.slice(0, 4),
   { header: 'VIDEOS', value: (m) => m.video_count },
   { header: 'SIZE', value: (m) => ({ bytes: m.total_bytes }) },
-  { header: 'LENGTH', value: (m) => formatDuration(m.duration_ms) },
+  { header: 'LENGTH', value: (m) => formatClock(m.duration_ms) },
   ...moduleColumns.slice(4),
 ];
 

@@ -3,7 +3,7 @@ import { table, type Column, type View } from '../../ui/printer.js';
 import { notFoundError, usageError } from '../../core/errors.js';
 import { listAllSessions, listSessions, type SessionSummary } from '../../core/content.js';
 import { MAX_PAGE } from '../../core/constants.js';
-import { formatDuration } from '../../core/media.js';
+import { formatClock } from '../../core/units.js';
 
 export interface ListOptions {
   limit?: string | undefined;
@@ -49,7 +49,7 @@ export function sessionColumns(withOwner: boolean): Array<Column<SessionSummary>
     { header: 'MODULES', value: (s) => s.module_count, drop: 4 },
     { header: 'VIDEOS', value: (s) => s.video_count, drop: 3 },
     { header: 'SIZE', value: (s) => ({ bytes: s.total_bytes }), drop: 2 },
-    { header: 'LENGTH', value: (s) => formatDuration(s.duration_ms), drop: 6 },
+    { header: 'LENGTH', value: (s) => formatClock(s.duration_ms), drop: 6 },
     { header: 'UPDATED', value: (s) => ({ time: s.updated_at }), drop: 5 },
   ];
   if (withOwner) columns.push({ header: 'OWNER', value: (s) => s.owner_email });

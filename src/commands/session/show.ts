@@ -3,7 +3,8 @@ import { table, type Column, type View } from '../../ui/printer.js';
 import { sessionArg } from '../pickers.js';
 import { resolveRef, sessionTree, type SessionTree } from '../../core/content.js';
 import { formatBytes, shortId } from '../../ui/format.js';
-import { formatDuration, formatFrameSize } from '../../core/media.js';
+import { formatFrameSize } from '../../core/media.js';
+import { formatClock } from '../../core/units.js';
 
 /** One line of the tree: a module (`1`) or one of its videos (`1.2`). */
 export interface TreeLine {
@@ -56,7 +57,7 @@ export function treeTitle(tree: SessionTree): { strong: string; rest: string } {
   const bytes = tree.modules.reduce((n, m) => n + (m.videos ?? []).reduce((s, v) => s + (v.file_size ?? 0), 0), 0);
   const parts = [shortId(tree.id), tree.session_type];
   if (tree.key) parts.push(`key ${tree.key}`);
-  const length = videos > 0 ? formatDuration(tree.duration_ms) : null;
+  const length = videos > 0 ? formatClock(tree.duration_ms) : null;
   parts.push(`${count(tree.modules.length, 'module')}, ${count(videos, 'video')}, ${formatBytes(bytes)}${length ? `, ${length}` : ''}`);
   return { strong: tree.name, rest: parts.join(' · ') };
 }
@@ -71,7 +72,7 @@ const treeColumns: Array<Column<TreeLine>> = [
   { header: 'ID', value: (l) => ({ id: l.id }) },
   { header: 'NAME', value: (l) => l.name },
   { header: 'SIZE', value: (l) => ({ bytes: l.bytes }), drop: 3 },
-  { header: 'LENGTH', value: (l) => formatDuration(l.duration_ms), drop: 5 },
+  { header: 'LENGTH', value: (l) => formatClock(l.duration_ms), drop: 5 },
   { header: 'RESOLUTION', value: (l) => l.frame, drop: 2 },
   { header: 'STATUS', value: (l) => l.status, drop: 4 },
 ];

@@ -1,6 +1,7 @@
 import { table, type View } from '../../ui/printer.js';
 import type { VideoEntry } from '../../core/videos.js';
-import { formatDuration, formatFrameSize } from '../../core/media.js';
+import { formatFrameSize } from '../../core/media.js';
+import { formatClock } from '../../core/units.js';
 import type { UploadFileReport } from '../../core/upload/queue.js';
 
 /** `video ls` and `video move`: position, id, file name, size, length, frame size, status; JSON is the rows. */
@@ -12,7 +13,7 @@ export function videoTable(videos: VideoEntry[], title?: string, done?: string):
       { header: 'ID', value: (v) => ({ id: v.id }) },
       { header: 'FILE', value: (v) => v.file_name },
       { header: 'SIZE', value: (v) => ({ bytes: v.file_size }), drop: 2 },
-      { header: 'LENGTH', value: (v) => formatDuration(v.duration_ms), drop: 4 },
+      { header: 'LENGTH', value: (v) => formatClock(v.duration_ms), drop: 4 },
       { header: 'RESOLUTION', value: (v) => formatFrameSize(v.width, v.height), drop: 1 },
       { header: 'STATUS', value: (v) => v.status, drop: 3 },
     ],

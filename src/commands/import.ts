@@ -48,7 +48,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
     progress,
     onRowsWritten: (applied: ImportApplied) => io.success(rowsLine(applied)),
     upload: (api: Api, inputs: UploadInput[], o: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache; alsoStored: StoredVideo[] }) =>
-      uploadInTerminal(ctx, api, inputs, o),
+      uploadInTerminal(ctx, api, inputs, { ...o, signal: interrupt.signal }),
   };
   try {
     const prepared = await prepareImport({ source: opts.source, prune: opts.prune, allowOutside: opts.allowOutside === true }, deps);

@@ -42,6 +42,8 @@ export interface TerminalUploadOptions {
   hashCache?: HashCache;
   /** Objects still in Storage whose rows are gone (an import's deletions): same bytes are copied from them. */
   alsoStored?: StoredVideo[];
+  /** The caller's Ctrl-C (import has its own handler for every phase): no handler is installed here then. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -74,14 +76,17 @@ export async function uploadInTerminal(ctx: Context, api: Api, inputs: UploadInp
     }
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const own = opts.signal === undefined;
+  if (own) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   try {
     return await runUploads(api, inputs, {
       concurrency: opts.concurrency,
       stateDir: dir,
       hashCache,
-      signal: controller.signal,
+      signal: opts.signal ?? controller.signal,
       onEvent: (event) => progress.onEvent(event),
       limits: opts.limits ?? null,
       debug: (line) => ctx.io.debug(`tus ${line}`),
@@ -90,8 +95,10 @@ export async function uploadInTerminal(ctx: Context, api: Api, inputs: UploadInp
   } finally {
     await progress.stop();
     await hashCache.save().catch((err: unknown) => ctx.io.debug(`could not save the hash cache: ${(err as Error).message}`));
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    if (own) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }
 }
 

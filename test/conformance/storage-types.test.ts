@@ -103,6 +103,34 @@ describe('uploads', () => {
   });
 });
 
+describe('copies', () => {
+  it('a copy that names its own type keeps to the bucket list too (415) and stores nothing', async () => {
+    const source = await createUploadingVideo(alice.client, alice.id);
+    const put = await fetch(`${backend.url}/storage/v1/object/videos/${source.path}`, {
+      method: 'POST',
+      headers: { apikey: backend.anonKey, authorization: `Bearer ${alice.session.access_token}`, 'content-type': 'video/mp4' },
+      body: HTML,
+    });
+    expect(put.status).toBe(200);
+    const dest = await createUploadingVideo(alice.client, alice.id);
+    const copy = (metadata: Record<string, string>) =>
+      fetch(`${backend.url}/storage/v1/object/copy`, {
+        method: 'POST',
+        headers: { apikey: backend.anonKey, authorization: `Bearer ${alice.session.access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ bucketId: 'videos', sourceKey: source.path, destinationKey: dest.path, copyMetadata: false, metadata }),
+      });
+    for (const type of ['text/html', 'video/mp4/x,text/html']) {
+      const res = await copy({ mimetype: type });
+      expect(res.status, type).toBe(400);
+      expect(await res.json(), type).toMatchObject({ statusCode: '415' });
+    }
+    const { rows } = await backend.db.pool.query('select count(*)::int as n from storage.objects where name = $1', [dest.path]);
+    expect(rows[0].n).toBe(0);
+    // An allowed type is copied.
+    expect((await copy({ mimetype: 'video/mp4' })).status).toBe(200);
+  });
+});
+
 describe('downloads', () => {
   async function stored(type: string): Promise<string> {
     const video = await createUploadingVideo(alice.client, alice.id);

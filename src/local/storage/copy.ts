@@ -11,15 +11,13 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BodyTooLargeError, headerValue, readBody, sendJson } from '../http.js';
+import { headerValue, sendJson } from '../http.js';
 import type { StorageCaller } from './caller.js';
 import type { ObjectMetadata, StorageDatabase } from './database.js';
 import { storageErrors } from './errors.js';
 import type { ObjectFileStore } from './file-store.js';
-import { assertValidBucketName, assertValidKey } from './limits.js';
-import { objectMetadata, type ObjectRequest } from './objects.js';
-
-const BODY_LIMIT = 64 * 1024;
+import { assertMimeTypeAllowed, assertValidBucketName, assertValidKey } from './limits.js';
+import { objectMetadata, parseUserMetadata, readJson, type ObjectRequest } from './objects.js';
 
 interface CopyBody {
   bucketId: string;
@@ -52,6 +50,11 @@ export class ObjectCopy {
       if (body.metadata?.cacheControl !== undefined) base.cacheControl = body.metadata.cacheControl;
       if (body.metadata?.mimetype !== undefined) base.mimetype = body.metadata.mimetype;
     }
+    // The destination bucket's types hold for a copy as for an upload (a copy may name its own type).
+    const bucket = await this.db.findBucket(destBucket);
+    if (!bucket) throw storageErrors.bucketNotFound();
+    const mimetype = typeof base.mimetype === 'string' ? base.mimetype : 'application/octet-stream';
+    assertMimeTypeAllowed(mimetype, bucket.allowed_mime_types);
     const userMetadata = copyMetadata ? source.user_metadata : parseUserMetadata(headerValue(request.req.headers, 'x-metadata'));
     const upsert = headerValue(request.req.headers, 'x-upsert') === 'true';
     const version = randomUUID();
@@ -74,7 +77,7 @@ export class ObjectCopy {
       throw err;
     }
     const stats = await stat(to);
-    const metadata = objectMetadata(stats.mtimeMs, stats.size, base.mimetype ?? 'application/octet-stream', base.cacheControl ?? 'no-cache');
+    const metadata = objectMetadata(stats.mtimeMs, stats.size, mimetype, base.cacheControl ?? 'no-cache');
     let committed;
     try {
       committed = await this.db.commitWrite(caller, { bucket: destBucket, name: body.destinationKey, version, metadata, userMetadata, upsert });
@@ -103,35 +106,15 @@ export class ObjectCopy {
 }
 
 async function readCopyBody(request: ObjectRequest): Promise<CopyBody> {
-  let raw: Buffer;
-  try {
-    raw = await readBody(request.req, BODY_LIMIT);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) throw storageErrors.entityTooLarge();
-    throw err;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(raw.toString('utf8') || 'null');
-  } catch {
-    throw storageErrors.invalidRequest('Body is not valid JSON');
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw storageErrors.invalidRequest('body must be object');
-  const body = value as Record<string, unknown>;
+  const body = await readJson(request.req);
+  if (body === null) throw storageErrors.invalidRequest('body must be object');
   for (const field of ['sourceKey', 'bucketId', 'destinationKey'] as const) {
     if (typeof body[field] !== 'string') throw storageErrors.invalidRequest(`body must have required property '${field}'`);
   }
   if (body.destinationBucket !== undefined && typeof body.destinationBucket !== 'string') throw storageErrors.invalidRequest('body/destinationBucket must be string');
   if (body.copyMetadata !== undefined && typeof body.copyMetadata !== 'boolean') throw storageErrors.invalidRequest('body/copyMetadata must be boolean');
-  return body as unknown as CopyBody;
-}
-
-function parseUserMetadata(header: string | undefined): Record<string, unknown> | null {
-  if (!header) return null;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    throw storageErrors.invalidRequest('Invalid x-metadata header: expected base64-encoded JSON');
+  if (body.metadata !== undefined && (body.metadata === null || typeof body.metadata !== 'object' || Array.isArray(body.metadata))) {
+    throw storageErrors.invalidRequest('body/metadata must be object');
   }
+  return body as unknown as CopyBody;
 }

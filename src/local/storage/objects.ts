@@ -299,7 +299,8 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
-function parseUserMetadata(header: string | undefined): Record<string, unknown> | null {
+/** `x-metadata`: base64 JSON of the user metadata (uploads and copies). */
+export function parseUserMetadata(header: string | undefined): Record<string, unknown> | null {
   if (!header) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
@@ -322,7 +323,8 @@ function positiveInt(value: unknown, fallback: number): number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+/** A JSON object body (null when empty or not an object), up to JSON_BODY_LIMIT. */
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
   let raw: Buffer;
   try {
     raw = await readBody(req, JSON_BODY_LIMIT);

@@ -276,15 +276,15 @@ export async function applyMigrations(postgresUrl: string, dir = migrationsDir()
           and pg_catalog.to_regclass('supabase_migrations.local_checksums') is not null`,
     );
     if (!provisioned.rows[0]?.ok) {
-      await client.query('begin');
-      await client.query(`set local lock_timeout = '4s'`);
-      await client.query('create schema if not exists supabase_migrations');
-      await client.query('create table if not exists supabase_migrations.schema_migrations (version text not null primary key)');
-      await client.query('alter table supabase_migrations.schema_migrations add column if not exists statements text[]');
-      await client.query('alter table supabase_migrations.schema_migrations add column if not exists name text');
-      // The local backend's own table (the CLI's keeps its shape): each file's checksum when applied.
-      await client.query('create table if not exists supabase_migrations.local_checksums (version text not null primary key, sha256 text not null)');
-      await client.query('commit');
+      await inTransaction(client, async () => {
+        await client.query(`set local lock_timeout = '4s'`);
+        await client.query('create schema if not exists supabase_migrations');
+        await client.query('create table if not exists supabase_migrations.schema_migrations (version text not null primary key)');
+        await client.query('alter table supabase_migrations.schema_migrations add column if not exists statements text[]');
+        await client.query('alter table supabase_migrations.schema_migrations add column if not exists name text');
+        // The local backend's own table (the CLI's keeps its shape): each file's checksum when applied.
+        await client.query('create table if not exists supabase_migrations.local_checksums (version text not null primary key, sha256 text not null)');
+      });
     }
     const applied = new Set(
       (await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).rows.map((r) => r.version),

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { BodyTooLargeError, clientAddress, headerValue, readBody, sendEmpty, sendJson } from '../http.js';
 import type { JwtClaims } from '../jwt.js';
 import type { BackendContext, BackendService, ServiceRequest } from '../service-contract.js';
+import { withTransaction } from '../transaction.js';
 import { AuthError, OAuthError, badRequest, sendAuthError, validationFailed, versionHeaders } from './errors.js';
 import { issueLinkToken, redeemLinkToken, tokenHash, type LinkType } from './links.js';
 import { RateLimiter, SignInLimiter } from './rate-limit.js';
@@ -91,7 +92,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     if (email && phone) throw validationFailed('Only an email address or phone number should be provided on login.');
     if (!email && !phone) throw validationFailed('missing email or phone');
     const invalid = badRequest('invalid_credentials', 'Invalid login credentials');
-    const session = await transaction(db, async (tx) => {
+    const session = await withTransaction(db, async (tx) => {
       const user = email ? await findUserByEmail(tx, email) : await findUserByPhone(tx, phone);
       if (!user || !user.encrypted_password) throw invalid;
       if (user.banned_until && user.banned_until.getTime() > Date.now()) throw badRequest('user_banned', 'User is banned');
@@ -113,7 +114,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     const presented = typeof body.refresh_token === 'string' ? body.refresh_token : '';
     if (presented === '') throw new OAuthError('invalid_request', 'refresh_token required');
     if (presented.length < 12) throw validationFailed('Refresh token is not valid');
-    const outcome = await transaction(db, (tx) => refreshTokenGrant(tx, tokenSettings(), presented));
+    const outcome = await withTransaction(db, (tx) => refreshTokenGrant(tx, tokenSettings(), presented));
     if ('error' in outcome) throw outcome.error;
     json(request.req, request.res, 200, outcome.session);
   }
@@ -126,7 +127,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     if (!password) throw validationFailed('Signup requires a valid password');
     checkPasswordStrength(password, backend.settings.minimumPasswordLength);
     const userMetadata = isObject(body.data) ? body.data : {};
-    const session = await transaction(db, async (tx) => {
+    const session = await withTransaction(db, async (tx) => {
       if (await findUserByEmail(tx, email)) throw new AuthError(422, 'user_already_exists', 'User already registered');
       const id = await insertUser(tx, crypto, {
         email,
@@ -165,7 +166,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     } else {
       throw validationFailed('Verify requires either a token or a token hash');
     }
-    const session = await transaction(db, async (tx) => {
+    const session = await withTransaction(db, async (tx) => {
       const user = await redeemLinkToken(tx, type, hash, expiredMessage);
       if (user.banned_until && user.banned_until.getTime() > Date.now()) throw new AuthError(403, 'user_banned', 'User is banned');
       return createSession(tx, tokenSettings(), user, 'otp', clientInfo(request.req));
@@ -179,7 +180,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     const redirectTo = allowedRedirect(request.query.get('redirect_to'));
     try {
       if (!hash) throw validationFailed('Verify requires a token or a token hash');
-      const session = await transaction(db, async (tx) => {
+      const session = await withTransaction(db, async (tx) => {
         const user = await redeemLinkToken(tx, type, hash, 'Email link is invalid or has expired');
         return createSession(tx, tokenSettings(), user, 'otp', clientInfo(request.req));
       });
@@ -217,7 +218,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     if (scope !== 'global' && scope !== 'local' && scope !== 'others') throw validationFailed('Unsupported logout scope');
     const { user, claims } = await requireUser(request);
     const sessionId = typeof claims.session_id === 'string' && isUuid(claims.session_id) ? claims.session_id : null;
-    await transaction(db, (tx) => logout(tx, user.id, sessionId, scope));
+    await withTransaction(db, (tx) => logout(tx, user.id, sessionId, scope));
     sendEmpty(request.res, 204, versionHeaders(request.req));
   }
 
@@ -309,7 +310,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
       const seconds = parseBanDuration(body.ban_duration);
       bannedUntil = seconds === null ? null : new Date(Date.now() + seconds * 1000);
     }
-    const user = await transaction(db, async (tx) => {
+    const user = await withTransaction(db, async (tx) => {
       if (email && (await findUserByEmail(tx, email))) {
         throw new AuthError(422, 'email_exists', 'A user with this email address has already been registered');
       }
@@ -344,7 +345,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     requireAdmin(request);
     await loadUser(id);
     const body = await readParams(request.req);
-    const user = await transaction(db, async (tx) => {
+    const user = await withTransaction(db, async (tx) => {
       const current = (await findUserById(tx, id, true))!;
       if (body.email !== undefined && body.email !== current.email) {
         const email = normaliseEmail(body.email);
@@ -395,7 +396,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
   async function adminDeleteUser(request: AuthRequest, id: string): Promise<void> {
     requireAdmin(request);
     await loadUser(id);
-    await transaction(db, async (tx) => {
+    await withTransaction(db, async (tx) => {
       await logout(tx, id, null, 'global');
       await tx.query('delete from auth.one_time_tokens where user_id = $1', [id]);
       await tx.query('delete from auth.identities where user_id = $1', [id]);
@@ -414,7 +415,7 @@ export async function authService(backend: BackendContext): Promise<BackendServi
     const email = normaliseEmail(body.email);
     const redirectTo = allowedRedirect(request.query.get('redirect_to') ?? (typeof body.redirect_to === 'string' ? body.redirect_to : null));
     const userMetadata = isObject(body.data) ? body.data : {};
-    const result = await transaction(db, async (tx) => {
+    const result = await withTransaction(db, async (tx) => {
       let type = requestedType as LinkType;
       let user = await findUserByEmail(tx, email);
       if (type === 'magiclink' && !user) type = 'signup';
@@ -541,21 +542,6 @@ async function readParams(req: IncomingMessage): Promise<Body> {
 
 function clientInfo(req: IncomingMessage): ClientInfo {
   return { userAgent: headerValue(req.headers, 'user-agent') ?? null, ip: clientAddress(req) };
-}
-
-async function transaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 /** The schema pgcrypto lives in (extensions on Supabase); bcrypt hashing and checks use its crypt(). */

@@ -9,6 +9,7 @@ import type { CallerSql, SqlClient, SqlRequestInfo } from '../sql.js';
 import { ownerUuid, type StorageCaller } from './caller.js';
 import { fromDatabaseError, storageErrors } from './errors.js';
 import type { BucketLimits } from './limits.js';
+import { withTransaction } from '../transaction.js';
 
 /** storage.objects.metadata as Storage writes it; finish_video reads `size` and `mimetype`. */
 export interface ObjectMetadata {
@@ -161,37 +162,30 @@ export class StorageDatabase {
    * lock; returns the row and the version it replaced (whose file the caller then removes).
    */
   async commitWrite(caller: StorageCaller, write: ObjectWrite): Promise<{ row: ObjectRow; replacedVersion: string | null }> {
-    const client = await this.admin.connect();
     try {
-      await client.query('begin');
-      await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${write.bucket}/${write.name}`]);
-      const existing = await client.query<ObjectRow>(
-        `select ${OBJECT_COLUMNS} from storage.objects where bucket_id = $1 and name = $2 for update`,
-        [write.bucket, write.name],
-      );
-      const previous = existing.rows[0];
-      if (previous && previous.version === write.version) {
+      return await withTransaction(this.admin, async (client) => {
+        await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${write.bucket}/${write.name}`]);
+        const existing = await client.query<ObjectRow>(
+          `select ${OBJECT_COLUMNS} from storage.objects where bucket_id = $1 and name = $2 for update`,
+          [write.bucket, write.name],
+        );
+        const previous = existing.rows[0];
         // The same upload completing twice (a repeated final PATCH): nothing to write.
-        await client.query('commit');
-        return { row: previous, replacedVersion: null };
-      }
-      if (previous && !write.upsert) throw storageErrors.duplicate();
-      const { rows } = await client.query<ObjectRow>(`${insertSql(true)} returning ${OBJECT_COLUMNS}`, [
-        write.bucket,
-        write.name,
-        ownerUuid(caller.sub),
-        caller.sub || null,
-        write.metadata,
-        write.userMetadata,
-        write.version,
-      ]);
-      await client.query('commit');
-      return { row: rows[0] as ObjectRow, replacedVersion: previous?.version ?? null };
+        if (previous && previous.version === write.version) return { row: previous, replacedVersion: null };
+        if (previous && !write.upsert) throw storageErrors.duplicate();
+        const { rows } = await client.query<ObjectRow>(`${insertSql(true)} returning ${OBJECT_COLUMNS}`, [
+          write.bucket,
+          write.name,
+          ownerUuid(caller.sub),
+          caller.sub || null,
+          write.metadata,
+          write.userMetadata,
+          write.version,
+        ]);
+        return { row: rows[0] as ObjectRow, replacedVersion: previous?.version ?? null };
+      });
     } catch (err) {
-      await client.query('rollback').catch(() => undefined);
       throw fromDatabaseError(err);
-    } finally {
-      client.release();
     }
   }
 

@@ -27,3 +27,9 @@ export const DEFAULT_EXPIRES = 3600;
 
 /** Shells `session completion` writes a script for. */
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+/**
+ * The header the local backend adds to tus answers with the largest chunk it takes; the CLI then
+ * sends larger chunks. Hosted Supabase sends none, and keeps its 6 MiB chunks.
+ */
+export const CHUNK_LIMIT_HEADER = 'X-Upload-Chunk-Limit';

@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { writeFileAtomicSync } from '../config/atomic-file.js';
 import { generateJwtSecret, deriveApiKeys, type ApiKeys } from './keys.js';
 import { readConfigToml, tableAt } from './config-toml.js';
-import { generateSeedPassword } from './seed-passwords.js';
+import { generateSeedPassword, SEED_USERS } from './seed-passwords.js';
 
 const ROOT_DATA_DIR = '/var/tmp/session-local';
 
@@ -193,10 +193,7 @@ export function instanceStatus(dir: string): InstanceStatus {
 }
 
 function seedLogins(secrets: Partial<Secrets>): SeedLogin[] {
-  const logins: SeedLogin[] = [];
-  if (secrets.demo_password) logins.push({ email: 'demo@example.com', password: secrets.demo_password });
-  if (secrets.operator_password) logins.push({ email: 'operator@example.com', password: secrets.operator_password });
-  return logins;
+  return SEED_USERS.flatMap((user) => (secrets[user.secret] ? [{ email: user.email, password: secrets[user.secret]! }] : []));
 }
 
 export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {

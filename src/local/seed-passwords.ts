@@ -2,7 +2,6 @@
 // so a local backend never keeps them: on every start, a seed user whose password is still the published
 // one gets this data directory's own random password (kept in secrets.json, printed by `local status`).
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 
 export interface SeedUser {
   id: string;
@@ -30,6 +29,7 @@ export async function replacePublishedSeedPasswords(
   superuserUrl: string,
   passwords: Record<SeedUser['secret'], string>,
 ): Promise<string[]> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: superuserUrl });
   await client.connect();
   try {

@@ -5,15 +5,10 @@ import { FileDigest } from './hash.js';
 import type { ResumeStore } from './resume-store.js';
 import { uploadFingerprint } from './resume-store.js';
 import { TransportError, type TransportHooks, type TransportJob, type TransportResult, type UploadTransport } from './transport.js';
+import { CHUNK_LIMIT_HEADER } from '../constants.js';
 
 /** Supabase Storage accepts tus chunks of exactly 6 MiB (the last one smaller). */
 export const TUS_CHUNK_SIZE = 6 * 1024 * 1024;
-/**
- * A server that takes larger chunks says so in this response header (the local backend does;
- * hosted Supabase requires 6 MiB and sends none). The client then sends chunks up to
- * LARGE_CHUNK_SIZE after the first one.
- */
-export const CHUNK_LIMIT_HEADER = 'X-Upload-Chunk-Limit';
 export const LARGE_CHUNK_SIZE = 32 * 1024 * 1024;
 /** Pauses between tus request retries, as Supabase's own examples use. */
 export const TUS_RETRY_DELAYS = [0, 3000, 5000, 10_000, 20_000];

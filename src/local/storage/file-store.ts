@@ -83,7 +83,7 @@ export class ObjectFileStore {
     const path = this.objectPath(bucket, name, version);
     await rm(path, { force: true });
     await this.pruneEmptyDirs(dirname(path), join(this.objectsDir, bucket));
-    // A resumable upload of this version keeps a hard link to the same bytes until it expires: drop it too.
+    // A resumable upload's staging file of this version may still be there (before the sweep): drop it too.
     const upload = join(this.tusDir, bucket, name, version);
     await Promise.all([rm(upload, { force: true }), rm(`${upload}.json`, { force: true })]);
     this.onUploadRemoved?.(`${bucket}/${name}/${version}`);
@@ -103,7 +103,7 @@ export class ObjectFileStore {
   }
 
   /** Removes now-empty directories from `dir` up to (not including) `stop`. */
-  private async pruneEmptyDirs(dir: string, stop: string): Promise<void> {
+  async pruneEmptyDirs(dir: string, stop: string): Promise<void> {
     let current = dir;
     while (current.startsWith(stop) && current !== stop) {
       try {

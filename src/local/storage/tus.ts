@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { link, mkdir, readdir, readFile, rm, rmdir, stat, truncate, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileConfigstore, FileStore, type Configstore } from '@tus/file-store';
@@ -37,6 +37,7 @@ import type { ObjectFileStore } from './file-store.js';
 import { assertMimeTypeAllowed, assertValidBucketName, assertValidKey, cacheControlFromSeconds, GLOBAL_FILE_SIZE_LIMIT, maxFileSize } from './limits.js';
 import { objectMetadata } from './objects.js';
 import { interceptBodyWrites, useDirectBody, type WriteToStore } from './tus-direct-body.js';
+import { CHUNK_LIMIT_HEADER } from '../../core/constants.js';
 
 export const TUS_PATH = '/storage/v1/upload/resumable';
 
@@ -49,8 +50,6 @@ const OWNER_KEY = 'owner';
 /** Staging files untouched this long belong to abandoned uploads. */
 export const ABANDONED_UPLOAD_MS = 24 * 60 * 60 * 1000;
 
-/** Tells a client how large a chunk this backend takes (hosted Supabase sends none and takes 6 MiB). */
-export const CHUNK_LIMIT_HEADER = 'X-Upload-Chunk-Limit';
 
 export interface ResumableOptions {
   /** How long an upload URL stays valid (Supabase hosted: up to 24 h; self-hosted default 1 h). */
@@ -231,7 +230,7 @@ export class ResumableUploads {
     await rm(join(this.files.tusDir, id), { force: true }).catch(() => undefined);
     await this.infoFiles.delete(id).catch(() => undefined);
     this.forget(id);
-    if (parsed) await pruneEmptyDirs(dirname(join(this.files.tusDir, id)), join(this.files.tusDir, parsed.bucket));
+    if (parsed) await this.files.pruneEmptyDirs(dirname(join(this.files.tusDir, id)), join(this.files.tusDir, parsed.bucket));
   }
 
   private context(req: TusRequest): RequestContext {
@@ -507,7 +506,7 @@ export class ResumableUploads {
         await rm(dataPath, { force: true });
         await rm(infoPath, { force: true });
         this.forget(id);
-        if (parsed) await pruneEmptyDirs(dirname(dataPath), join(this.files.tusDir, parsed.bucket));
+        if (parsed) await this.files.pruneEmptyDirs(dirname(dataPath), join(this.files.tusDir, parsed.bucket));
         removed++;
       } catch {
         // unreadable or concurrently removed: leave it for the next sweep
@@ -519,19 +518,6 @@ export class ResumableUploads {
   /** Whether a request holds the upload's object right now (it is being written). */
   private locked(id: string): boolean {
     return this.locker.isHeld(id);
-  }
-}
-
-/** Removes now-empty directories from `dir` up to (not including) `stop`. */
-async function pruneEmptyDirs(dir: string, stop: string): Promise<void> {
-  let current = dir;
-  while (current.startsWith(stop) && current !== stop) {
-    try {
-      await rmdir(current);
-    } catch {
-      return;
-    }
-    current = dirname(current);
   }
 }
 

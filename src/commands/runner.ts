@@ -52,22 +52,34 @@ export const CHANGING_VERBS = new Set(['create', 'rename', 'rm', 'add', 'move', 
  * Wraps a command body for commander: builds the context, runs, prints the view.
  * Errors propagate to `main`, which owns exit codes.
  */
+/** What a command that prints a report and then fails returns: the report is printed, then `error` ends the run. */
+export interface ViewThenError {
+  view: View;
+  error: Error | null;
+}
+
 export function action<Args extends unknown[]>(
-  body: (ctx: Context, ...args: Args) => Promise<View>,
+  body: (ctx: Context, ...args: Args) => Promise<View | ViewThenError>,
 ): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const interrupt = interruptOnSigint();
     try {
       const ctx = await contextFor(cmd, interrupt.signal);
-      const view = await body(ctx, ...(args.slice(0, -1) as Args));
+      const result = await body(ctx, ...(args.slice(0, -1) as Args));
+      const { view, error } = isViewThenError(result) ? result : { view: result, error: null };
       const { render } = await import('../ui/printer.js');
       await render(ctx.io, view);
       if (CHANGING_VERBS.has(cmd.name())) await (await import('./complete-values.js')).clearCompletionCache(ctx.io.env);
+      if (error) throw error;
     } finally {
       interrupt.dispose();
     }
   };
+}
+
+function isViewThenError(result: View | ViewThenError): result is ViewThenError {
+  return typeof result === 'object' && result !== null && 'view' in result && 'error' in result;
 }
 
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { contextFor, examples } from '../runner.js';
+import { action, examples } from '../runner.js';
 import type { SetupCommandOptions } from './setup.js';
 
 /** `session setup` and `session doctor`: a hosted Supabase project, set up and checked. */
@@ -31,13 +31,7 @@ ${examples([
   'session setup --db-url postgresql://postgres@db.abcdefghijklmnopqrst.supabase.co:5432/postgres --yes',
 ])}`,
     )
-    .action(async (opts: SetupCommandOptions, cmd: Command) => {
-      const [ctx, { run }] = await Promise.all([contextFor(cmd), import('./setup.js')]);
-      const { view, error } = await run(opts, ctx);
-      const { render } = await import('../../ui/printer.js');
-      await render(ctx.io, view);
-      if (error) throw error;
-    });
+    .action(action(async (ctx, opts: SetupCommandOptions) => (await import('./setup.js')).run(opts, ctx)));
 
   program
     .command('doctor')
@@ -49,11 +43,5 @@ One line per check, ✓ or ✗ with what to do. Exit 0 when every check passes, 
 any fails. --json prints {"checks": [{"name", "ok", "detail", "fix"}]}.
 ${examples(['session doctor', 'session doctor --json | jq -r \'.checks[] | select(.ok | not) | .fix\''])}`,
     )
-    .action(async (_opts: unknown, cmd: Command) => {
-      const [ctx, { run }] = await Promise.all([contextFor(cmd), import('./doctor.js')]);
-      const { view, error } = await run({}, ctx);
-      const { render } = await import('../../ui/printer.js');
-      await render(ctx.io, view);
-      if (error) throw error;
-    });
+    .action(action(async (ctx) => (await import('./doctor.js')).run({}, ctx)));
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { action, contextFor, examples, parseConcurrency, parsePosition } from '../runner.js';
+import { action, examples, parseConcurrency, parsePosition } from '../runner.js';
 import { usageError } from '../../core/errors.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_EXPIRES } from '../../core/constants.js';
 
@@ -30,15 +30,12 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
     )
     // Both required: the module comes first and the files after it, so a missing module cannot be told
     // from a first file name, and a module picked from a list would still have no files.
-    .action(async (module: string, files: string[], opts: { concurrency?: number }, cmd: Command) => {
-      if (files.length === 0) throw usageError('no files given', 'pass one or more video files after the module', 'missing_argument');
-      const [ctx, { run }] = await Promise.all([contextFor(cmd), import('./upload.js')]);
-      const { view, error } = await run({ module, files, concurrency: opts.concurrency }, ctx);
-      const { render } = await import('../../ui/printer.js');
-      await render(ctx.io, view);
-      await (await import('../complete-values.js')).clearCompletionCache(ctx.io.env);
-      if (error) throw error;
-    });
+    .action(
+      action(async (ctx, module: string, files: string[], opts: { concurrency?: number }) => {
+        if (files.length === 0) throw usageError('no files given', 'pass one or more video files after the module', 'missing_argument');
+        return (await import('./upload.js')).run({ module, files, concurrency: opts.concurrency }, ctx);
+      }),
+    );
 
   video
     .command('ls')

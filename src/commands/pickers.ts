@@ -4,7 +4,7 @@
 import type { Context } from '../core/context.js';
 import { checkRef, type RefKind } from '../core/refs.js';
 import { notFoundError, usageError } from '../core/errors.js';
-import { listModules, listSessions } from '../core/content.js';
+import { listModules, listSessions, type ModuleEntry } from '../core/content.js';
 import { listVideos } from '../core/videos.js';
 import { MAX_PAGE } from '../core/constants.js';
 import { askSearch } from '../ui/prompt.js';
@@ -43,8 +43,9 @@ export async function moduleArg(ctx: Context, ref: string | undefined): Promise<
   return pickModule(ctx, await pickSession(ctx));
 }
 
-export async function pickModule(ctx: Context, sessionId: string, message = 'Module (type to filter)'): Promise<string> {
-  const modules = await listModules(await ctx.api(), sessionId);
+/** `modules`: the session's modules when the caller has read them already (one request, not two). */
+export async function pickModule(ctx: Context, sessionId: string, message = 'Module (type to filter)', modules?: ModuleEntry[]): Promise<string> {
+  modules ??= await listModules(await ctx.api(), sessionId);
   if (modules.length === 0) throw notFoundError('that session has no modules yet', 'add one with `session module add <session> <name>`', 'no_modules');
   return askSearch(ctx.io, {
     message,

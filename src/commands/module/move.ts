@@ -35,9 +35,9 @@ export async function run(opts: MoveOptions, ctx: Context): Promise<View> {
     // Asked on a terminal: the session's modules are read once for the pickers.
     const found = await resolveRef(api, 'session', session);
     session = found.id;
-    moduleRef = moduleRef ?? (await pickModule(ctx, found.id, 'Module to move (type to filter)')).trim();
+    const modules = await listModules(api, found.id);
+    moduleRef = moduleRef ?? (await pickModule(ctx, found.id, 'Module to move (type to filter)', modules)).trim();
     if (spec === null) {
-      const modules = await listModules(api, found.id);
       const moving = matchRef('module', moduleRef, modules);
       moduleRef = moving.id;
       spec = { to: await askModulePosition(ctx, modules, moving.id) };

@@ -25,7 +25,7 @@ export async function run(opts: VideoMoveOptions, ctx: Context): Promise<View> {
   const noTarget = opts.to === undefined && opts.before === undefined && opts.after === undefined && !opts.first && !opts.last;
   let spec: MoveSpec | null = noTarget && ctx.io.canPrompt ? null : moveSpecFrom(opts);
   if (spec && 'to' in spec) checkPositive(spec.to, '--to');
-  let ref = checkRef('video', await videoArg(ctx, opts.video));
+  let ref = await videoArg(ctx, opts.video);
   const api = await ctx.api();
   if (spec === null) {
     const video = await resolveRef(api, 'video', ref);

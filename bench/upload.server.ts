@@ -20,7 +20,6 @@ import { Server } from '@tus/server';
 import pg from 'pg';
 import { applyCors, rejectApiKey, resolveGatewayAuth } from '../src/local/gateway.js';
 import { deriveApiKeys } from '../src/local/keys.js';
-import { verifyJwt } from '../src/local/jwt.js';
 import { startBackend } from '../src/local/server.js';
 import type { BackendContext, BackendService } from '../src/local/service-contract.js';
 import { CallerSql } from '../src/local/sql.js';
@@ -112,7 +111,7 @@ async function main(): Promise<void> {
   });
 
   // The variants share the database and keys, each with its own storage directory.
-  const keys = deriveApiKeys(jwtSecret);
+  const keys = await deriveApiKeys(jwtSecret);
   const admin = new pg.Pool({ connectionString: adminUrl, max: 5 });
   const sql = await CallerSql.connect(adminUrl, { authenticatorPassword: rolePassword });
   const context = (name: string): BackendContext =>
@@ -125,7 +124,6 @@ async function main(): Promise<void> {
       databaseUrl: adminUrl,
       admin,
       sql,
-      verifyJwt: (token: string) => verifyJwt(token, jwtSecret),
       log: (line: string) => process.stderr.write(`${line}\n`),
     }) as unknown as BackendContext;
 
@@ -135,9 +133,11 @@ async function main(): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (applyCors(req, res)) return;
       const path = url.pathname.slice(STORAGE_PREFIX.length);
-      const auth = resolveGatewayAuth(req, url, keys, jwtSecret);
-      if (service.requiresApiKey(path, req.method ?? 'GET') && rejectApiKey(res, auth, keys, jwtSecret)) return;
-      void service.handle({ req, res, method: req.method ?? 'GET', path, url, auth });
+      void (async () => {
+        const auth = await resolveGatewayAuth(req, url, keys, jwtSecret);
+        if (service.requiresApiKey(path, req.method ?? 'GET') && (await rejectApiKey(res, auth, keys, jwtSecret))) return;
+        await service.handle({ req, res, method: req.method ?? 'GET', path, url, auth });
+      })();
     }));
   };
 

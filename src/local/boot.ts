@@ -81,7 +81,7 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
   let backend: RunningBackend | null = null;
   try {
     const secrets = loadOrCreateSecrets(dir);
-    redact = redactor(secrets);
+    redact = await redactor(secrets);
     // A PostgreSQL left behind by a killed backend would hold the data directory.
     if (runningPid(files.pg) !== null) {
       options.log('stopping a PostgreSQL left running from an earlier start');
@@ -147,7 +147,7 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
     let stopping: Promise<void> | null = null;
     return {
       state,
-      keys: deriveApiKeys(secrets.jwt_secret),
+      keys: await deriveApiKeys(secrets.jwt_secret),
       stop() {
         stopping ??= (async () => {
           await running.backend.close().catch(() => undefined);
@@ -170,8 +170,8 @@ export async function runLocalBackend(options: RunOptions): Promise<LocalBackend
 }
 
 /** Masks every secret of the instance (and the keys derived from it) in a log line: backend.log is a plain file. */
-export function redactor(secrets: Secrets): (line: string) => string {
-  const keys = deriveApiKeys(secrets.jwt_secret);
+export async function redactor(secrets: Secrets): Promise<(line: string) => string> {
+  const keys = await deriveApiKeys(secrets.jwt_secret);
   const hidden = [
     secrets.jwt_secret,
     secrets.superuser_password,

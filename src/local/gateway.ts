@@ -14,7 +14,7 @@ export function sameKey(given: string | null | undefined, known: string): boolea
   return timingSafeEqual(digest(given), digest(known));
 }
 
-export function resolveGatewayAuth(req: IncomingMessage, url: URL, keys: ApiKeys, jwtSecret: string): GatewayAuth {
+export async function resolveGatewayAuth(req: IncomingMessage, url: URL, keys: ApiKeys, jwtSecret: string): Promise<GatewayAuth> {
   const apiKey = headerValue(req.headers, 'apikey') ?? url.searchParams.get('apikey');
   const authorization = headerValue(req.headers, 'authorization');
   let token: string | null = null;
@@ -28,11 +28,11 @@ export function resolveGatewayAuth(req: IncomingMessage, url: URL, keys: ApiKeys
   } else if (apiKey && looksLikeJwt(apiKey)) {
     token = apiKey;
   }
-  return { apiKey: apiKey ?? null, token, verified: token === null ? null : verifyJwt(token, jwtSecret) };
+  return { apiKey: apiKey ?? null, token, verified: token === null ? null : await verifyJwt(token, jwtSecret) };
 }
 
 /** The hosted gateway's answer to a missing or unknown key (the local Kong lets them through; we follow hosted). */
-export function rejectApiKey(res: ServerResponse, auth: GatewayAuth, keys: ApiKeys, jwtSecret: string): boolean {
+export async function rejectApiKey(res: ServerResponse, auth: GatewayAuth, keys: ApiKeys, jwtSecret: string): Promise<boolean> {
   if (auth.apiKey === null || auth.apiKey === '') {
     sendJson(res, 401, {
       message: 'No API key found in request',
@@ -43,7 +43,7 @@ export function rejectApiKey(res: ServerResponse, auth: GatewayAuth, keys: ApiKe
   const known =
     sameKey(auth.apiKey, keys.publishableKey) ||
     sameKey(auth.apiKey, keys.secretKey) ||
-    (looksLikeJwt(auth.apiKey) && verifyJwt(auth.apiKey, jwtSecret).ok);
+    (looksLikeJwt(auth.apiKey) && (await verifyJwt(auth.apiKey, jwtSecret)).ok);
   if (!known) {
     sendJson(res, 401, {
       message: 'Invalid API key',

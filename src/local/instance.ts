@@ -178,7 +178,7 @@ export function backendPid(dir: string): number | null {
   return null;
 }
 
-export function instanceStatus(dir: string): InstanceStatus {
+export async function instanceStatus(dir: string): Promise<InstanceStatus> {
   // Its state and secrets are trusted only in a directory of our own.
   assertOwnDir(dir);
   const pid = backendPid(dir);
@@ -187,7 +187,7 @@ export function instanceStatus(dir: string): InstanceStatus {
   return {
     running: pid !== null && state !== null && state.pid === pid,
     state: state && state.pid === pid ? state : null,
-    keys: secrets ? deriveApiKeys(secrets.jwt_secret) : null,
+    keys: secrets ? await deriveApiKeys(secrets.jwt_secret) : null,
     seedLogins: secrets && existsSync(paths(dir).seeded) ? seedLogins(secrets) : [],
   };
 }

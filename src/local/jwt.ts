@@ -1,5 +1,7 @@
 // HS256 JSON Web Tokens, as the Supabase services sign and check them with the project's JWT secret.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// jose does the cryptography and the standard claim checks (alg, signature, exp, nbf); this module
+// keeps the failure kinds and messages the services answer with, and the checks they make on top.
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
 
 export type JwtClaims = Record<string, unknown>;
 
@@ -17,19 +19,22 @@ export type JwtResult = { ok: true; claims: JwtClaims } | { ok: false; failure: 
 /** PostgREST tolerates this much clock skew on exp/nbf/iat; GoTrue and Storage none. */
 export const POSTGREST_CLOCK_SKEW_SECONDS = 30;
 
-function base64url(input: Buffer | string): string {
-  return Buffer.from(input).toString('base64url');
+const ALGORITHM = 'HS256';
+
+/** One imported HMAC key per secret (a backend has one secret; tests a few). */
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function keyFor(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keys.set(secret, key);
+  }
+  return key;
 }
 
-function hmac(secret: string, data: string): Buffer {
-  return createHmac('sha256', secret).update(data).digest();
-}
-
-export function signJwt(claims: JwtClaims, secret: string): string {
-  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = base64url(JSON.stringify(claims));
-  const signature = base64url(hmac(secret, `${header}.${payload}`));
-  return `${header}.${payload}.${signature}`;
+export async function signJwt(claims: JwtClaims, secret: string): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' }).sign(await keyFor(secret));
 }
 
 /** Whether a string has the shape of a JWT (three base64url parts), without checking anything else. */
@@ -38,61 +43,63 @@ export function looksLikeJwt(token: string): boolean {
 }
 
 export function decodeJwtUnverified(token: string): JwtClaims | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[1] === undefined) return null;
   try {
-    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? (claims as JwtClaims) : null;
+    return decodeJwt(token);
   } catch {
     return null;
   }
 }
 
-export function verifyJwt(
+const fail = (kind: JwtFailure['kind'], message: string): JwtResult => ({ ok: false, failure: { kind, message } as JwtFailure });
+
+/** The wording of Supabase's services (GoTrue and Storage print jose's and golang-jwt's messages). */
+const CRYPTO_FAILED = 'JWT cryptographic operation failed';
+
+export async function verifyJwt(
   token: string,
   secret: string,
   options: { nowSeconds?: number; skewSeconds?: number } = {},
-): JwtResult {
+): Promise<JwtResult> {
   const nowSeconds = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   const skew = options.skewSeconds ?? 0;
   const parts = token.split('.');
-  if (parts.length !== 3) {
-    return { ok: false, failure: { kind: 'malformed', message: `Expected 3 parts in JWT; got ${parts.length}` } };
-  }
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  let header: unknown;
-  let claims: unknown;
+  if (parts.length !== 3) return fail('malformed', `Expected 3 parts in JWT; got ${parts.length}`);
+  let alg: unknown;
   try {
-    header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8'));
+    alg = decodeProtectedHeader(token).alg;
   } catch {
-    return { ok: false, failure: { kind: 'malformed', message: 'JWT cryptographic operation failed' } };
+    return fail('malformed', CRYPTO_FAILED);
   }
-  if (header === null || typeof header !== 'object' || (header as { alg?: unknown }).alg !== 'HS256') {
-    return { ok: false, failure: { kind: 'signature', message: 'No suitable key or wrong key type' } };
+  if (alg !== ALGORITHM) return fail('signature', 'No suitable key or wrong key type');
+  // One spelling per signature: base64url decoders skip stray characters and ignore the spare bits
+  // of the last one, so several texts would decode to the same bytes.
+  const signature = parts[2]!;
+  if (!/^[A-Za-z0-9_-]*$/.test(signature) || Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
+    return fail('signature', CRYPTO_FAILED);
   }
-  // Compared as text in its one canonical encoding (Node's base64url decoder skips stray characters, so
-  // comparing decoded bytes would accept many spellings of one signature), in constant time.
-  const expected = Buffer.from(base64url(hmac(secret, `${headerPart}.${payloadPart}`)));
-  const given = Buffer.from(signaturePart);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, failure: { kind: 'signature', message: 'JWT cryptographic operation failed' } };
+  let claims: JwtClaims;
+  try {
+    ({ payload: claims } = await jwtVerify(token, await keyFor(secret), {
+      algorithms: [ALGORITHM],
+      requiredClaims: ['exp'],
+      clockTolerance: skew,
+      currentDate: new Date(nowSeconds * 1000),
+    }));
+  } catch (err) {
+    return failureOf(err);
   }
-  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
-    return { ok: false, failure: { kind: 'malformed', message: 'JWT cryptographic operation failed' } };
+  if (typeof claims.iat === 'number' && nowSeconds + skew < claims.iat) return fail('issued_in_future', 'JWT issued at future');
+  return { ok: true, claims };
+}
+
+function failureOf(err: unknown): JwtResult {
+  if (err instanceof errors.JWSSignatureVerificationFailed) return fail('signature', CRYPTO_FAILED);
+  if (err instanceof errors.JWTExpired) return fail('expired', 'JWT expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'exp') return fail('missing_exp', 'JWT has no numeric "exp" claim');
+    if (err.claim === 'nbf' && err.reason === 'check_failed') return fail('not_yet_valid', 'JWT not yet valid');
+    return fail('malformed', CRYPTO_FAILED);
   }
-  const c = claims as JwtClaims;
-  if (typeof c.exp !== 'number' || !Number.isFinite(c.exp)) {
-    return { ok: false, failure: { kind: 'missing_exp', message: 'JWT has no numeric "exp" claim' } };
-  }
-  if (nowSeconds - skew >= c.exp) {
-    return { ok: false, failure: { kind: 'expired', message: 'JWT expired' } };
-  }
-  if (typeof c.nbf === 'number' && nowSeconds + skew < c.nbf) {
-    return { ok: false, failure: { kind: 'not_yet_valid', message: 'JWT not yet valid' } };
-  }
-  if (typeof c.iat === 'number' && nowSeconds + skew < c.iat) {
-    return { ok: false, failure: { kind: 'issued_in_future', message: 'JWT issued at future' } };
-  }
-  return { ok: true, claims: c };
+  if (err instanceof errors.JOSEError) return fail('malformed', CRYPTO_FAILED);
+  throw err;
 }

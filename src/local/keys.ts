@@ -16,11 +16,15 @@ export interface ApiKeys {
 const API_KEY_EXPIRY = 1983812996;
 export const API_KEY_ISSUER = 'supabase-local';
 
-export function deriveApiKeys(jwtSecret: string): ApiKeys {
+export async function deriveApiKeys(jwtSecret: string): Promise<ApiKeys> {
   const tag = (label: string) => createHmac('sha256', jwtSecret).update(label).digest('base64url').slice(0, 31);
+  const [anonKey, serviceRoleKey] = await Promise.all([
+    signJwt({ iss: API_KEY_ISSUER, role: 'anon', exp: API_KEY_EXPIRY }, jwtSecret),
+    signJwt({ iss: API_KEY_ISSUER, role: 'service_role', exp: API_KEY_EXPIRY }, jwtSecret),
+  ]);
   return {
-    anonKey: signJwt({ iss: API_KEY_ISSUER, role: 'anon', exp: API_KEY_EXPIRY }, jwtSecret),
-    serviceRoleKey: signJwt({ iss: API_KEY_ISSUER, role: 'service_role', exp: API_KEY_EXPIRY }, jwtSecret),
+    anonKey,
+    serviceRoleKey,
     publishableKey: `sb_publishable_${tag('publishable')}`,
     secretKey: `sb_secret_${tag('secret')}`,
   };

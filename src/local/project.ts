@@ -6,7 +6,7 @@ import { defaultDataDir, instanceStatus } from './instance.js';
  * directory ($SESSION_LOCAL_DIR, see instance.ts); null when no backend runs from it.
  */
 export async function readLocalProject(env: NodeJS.ProcessEnv): Promise<{ url: string; anonKey: string } | null> {
-  const status = instanceStatus(defaultDataDir(env));
+  const status = await instanceStatus(defaultDataDir(env));
   if (!status.running || !status.state || !status.keys) return null;
   return { url: status.state.api_url, anonKey: status.keys.anonKey };
 }

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { applyCors, OriginPolicy, rejectApiKey, rejectForeignHost, resolveGatewayAuth } from './gateway.js';
 import { sendJson } from './http.js';
-import { verifyJwt } from './jwt.js';
 import { deriveApiKeys } from './keys.js';
 import type { AuthRateLimits, BackendContext, BackendService, BackendSettings } from './service-contract.js';
 import { SERVICES } from './service-mounts.js';
@@ -59,7 +58,7 @@ export const DEFAULT_RATE_LIMITS: AuthRateLimits = { signIn: 30, tokenRefresh: 1
 export async function startBackend(options: BackendOptions): Promise<RunningBackend> {
   if (options.jwtSecret.length < 32) throw new Error('the JWT secret must be at least 32 characters');
   const host = options.host ?? '127.0.0.1';
-  const keys = deriveApiKeys(options.jwtSecret);
+  const keys = await deriveApiKeys(options.jwtSecret);
   const settings: BackendSettings = {
     jwtExpiry: options.jwtExpiry ?? 3600,
     refreshTokenReuseInterval: options.refreshTokenReuseInterval ?? 10,
@@ -96,7 +95,6 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     admin,
     sql,
     functionEnv: { ...(options.functionEnv ?? {}) },
-    verifyJwt: (token) => verifyJwt(token, options.jwtSecret),
     log,
   };
 
@@ -138,8 +136,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const path = rawPath.slice(service.prefix.length);
     const method = (req.method ?? 'GET').toUpperCase();
-    const auth = resolveGatewayAuth(req, url, keys, options.jwtSecret);
-    if (service.requiresApiKey(path || '/', method) && rejectApiKey(res, auth, keys, options.jwtSecret)) return;
+    const auth = await resolveGatewayAuth(req, url, keys, options.jwtSecret);
+    if (service.requiresApiKey(path || '/', method) && (await rejectApiKey(res, auth, keys, options.jwtSecret))) return;
     await service.handle({ req, res, method, path, url, auth });
   }
 

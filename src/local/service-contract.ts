@@ -44,7 +44,6 @@ export interface BackendContext {
   readonly sql: CallerSql;
   /** Extra environment for edge functions (over supabase/functions/.env, under Supabase's own values). */
   readonly functionEnv: Record<string, string>;
-  verifyJwt(token: string): JwtResult;
   log(line: string): void;
 }
 

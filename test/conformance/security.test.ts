@@ -31,7 +31,7 @@ function call(path: string, token: string, init: { method?: string; headers?: Re
 describe('JWT role and expiry', () => {
   it('a secret-signed token naming a role outside anon, authenticated and service_role is refused before SET ROLE', async () => {
     for (const role of ['postgres', 'supabase_admin', 'authenticator', 'none', 'pg_read_all_data', 'supabase_storage_admin']) {
-      const token = signJwt({ role, sub: alice.id, exp: now() + 60 }, backend.jwtSecret);
+      const token = await signJwt({ role, sub: alice.id, exp: now() + 60 }, backend.jwtSecret);
       const rest = await call('/rest/v1/sessions?select=id', token);
       expect(rest.status, role).toBe(403);
       expect(await rest.json(), role).toMatchObject({ code: '42501', message: `permission denied to set role "${role}"` });
@@ -49,7 +49,7 @@ describe('JWT role and expiry', () => {
 
   it('a secret-signed token without a numeric exp is refused by REST, Storage and Auth', async () => {
     for (const claims of [{ role: 'authenticated', sub: alice.id }, { role: 'authenticated', sub: alice.id, exp: String(now() + 60) }]) {
-      const token = signJwt({ ...claims, aud: 'authenticated', email: alice.email }, backend.jwtSecret);
+      const token = await signJwt({ ...claims, aud: 'authenticated', email: alice.email }, backend.jwtSecret);
       const rest = await call('/rest/v1/sessions?select=id', token);
       expect(rest.status).toBe(401);
       expect(await rest.json()).toMatchObject({ code: 'PGRST303' });
@@ -166,12 +166,12 @@ describe('signed URLs', () => {
     expect((await open(first, token)).status).toBe(200);
     const other = await open(second, token);
     expect(await other.json()).toMatchObject({ statusCode: '400', error: 'InvalidSignature' });
-    for (const t of [alice.session.access_token, backend.serviceRoleKey, signJwt({ url: `videos/${second}` }, backend.jwtSecret)]) {
+    for (const t of [alice.session.access_token, backend.serviceRoleKey, await signJwt({ url: `videos/${second}` }, backend.jwtSecret)]) {
       const res = await open(second, t);
       expect(res.status).toBe(400);
       await res.arrayBuffer();
     }
-    const expired = signJwt({ url: `videos/${first}`, iat: now() - 120, exp: now() - 60 }, backend.jwtSecret);
+    const expired = await signJwt({ url: `videos/${first}`, iat: now() - 120, exp: now() - 60 }, backend.jwtSecret);
     expect(await (await open(first, expired)).json()).toMatchObject({ error: 'InvalidJWT' });
   });
 });

@@ -40,7 +40,7 @@ export async function createUploadingVideo(
 }
 
 /** The same claims as `accessToken`, signed with the project's secret, already expired (past the 30 s leeway). */
-export function expiredCopy(accessToken: string, jwtSecret: string): string {
+export async function expiredCopy(accessToken: string, jwtSecret: string): Promise<string> {
   const claims = decodeJwtUnverified(accessToken);
   if (!claims) throw new Error('not a JWT');
   const now = Math.floor(Date.now() / 1000);

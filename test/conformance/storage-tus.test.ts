@@ -199,7 +199,7 @@ describe('resumable uploads through tus-js-client', () => {
     const video = await createUploadingVideo(alice.client, alice.id, { size: 18 * MiB });
     const source = await sourceFile('expiry.mp4', 18 * MiB);
     const fresh = await token(alice);
-    const expired = expiredCopy(fresh, backend.jwtSecret);
+    const expired = await expiredCopy(fresh, backend.jwtSecret);
     let current = fresh;
 
     const first = start({
@@ -367,7 +367,7 @@ describe('resumable uploads through tus-js-client', () => {
     const missing = await post({ bucketName: 'nope', objectName: video.path, contentType: 'video/mp4' });
     expect(missing.status).toBe(404);
     expect(await missing.text()).toBe('Bucket not found');
-    const expired = await post({ bucketName: 'videos', objectName: video.path, contentType: 'video/mp4' }, expiredCopy(aliceToken, backend.jwtSecret));
+    const expired = await post({ bucketName: 'videos', objectName: video.path, contentType: 'video/mp4' }, await expiredCopy(aliceToken, backend.jwtSecret));
     expect(expired.status).toBe(403);
     const elsewhere = await post({ bucketName: 'videos', objectName: `${bob.id}/a/b/c/clip.mp4`, contentType: 'video/mp4' });
     expect(elsewhere.status).toBe(403);

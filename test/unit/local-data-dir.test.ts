@@ -26,14 +26,14 @@ describe('the data directory', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o711);
   });
 
-  it.runIf(isRoot)('is refused when it belongs to another user, before its secrets or state are read', () => {
+  it.runIf(isRoot)('is refused when it belongs to another user, before its secrets or state are read', async () => {
     const dir = join(scratch, 'planted');
     mkdirSync(dir, { mode: 0o777 });
     writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ jwt_secret: 'x'.repeat(64), superuser_password: 'p', role_password: 'p' }));
     chownSync(dir, 65534, 65534);
     expect(() => loadOrCreateSecrets(dir)).toThrow(/belongs to another user/);
     expect(() => preparePrivateDir(dir)).toThrow(/belongs to another user/);
-    expect(() => instanceStatus(dir)).toThrow(/belongs to another user/);
+    await expect(instanceStatus(dir)).rejects.toThrow(/belongs to another user/);
   });
 
   it('is refused when it is not a directory', () => {
@@ -42,7 +42,7 @@ describe('the data directory', () => {
     expect(() => preparePrivateDir(file)).toThrow();
   });
 
-  it('a missing one has no status and no error', () => {
-    expect(instanceStatus(join(scratch, 'missing'))).toEqual({ running: false, state: null, keys: null, seedLogins: [] });
+  it('a missing one has no status and no error', async () => {
+    expect(await instanceStatus(join(scratch, 'missing'))).toEqual({ running: false, state: null, keys: null, seedLogins: [] });
   });
 });

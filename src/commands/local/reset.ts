@@ -15,7 +15,7 @@ export async function run(opts: ResetOptions, ctx: Context): Promise<View> {
   const dir = await dataDirOf(ctx.io, opts);
   assertCanConfirm(ctx.io, opts.yes);
   const instance = await import('../../local/instance.js');
-  const previous = instance.instanceStatus(dir).state;
+  const previous = (await instance.instanceStatus(dir)).state;
   if (!(await confirmOrYes(ctx.io, { message: `Delete every row and stored file of the local backend in ${dir}?`, yes: opts.yes }))) {
     ctx.io.info('Nothing reset.');
     return none();

@@ -20,7 +20,7 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   const reset = opts.dataDir?.trim() ? `session local reset --data-dir ${dir}` : 'session local reset';
   const corsOrigins = await parseCorsOrigins(opts.corsOrigin);
   const instance = await import('../../local/instance.js');
-  const status = instance.instanceStatus(dir);
+  const status = await instance.instanceStatus(dir);
   if (status.running && status.state && status.keys) {
     ctx.io.info(`The local backend is already running at ${status.state.api_url} (data directory ${dir}).`);
     return statusView(status.state, status.keys, status.seedLogins);
@@ -41,7 +41,7 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
     });
     await waitUntilServing(dir, child.pid, () => exitCode, instance);
   }
-  const ready = instance.instanceStatus(dir);
+  const ready = await instance.instanceStatus(dir);
   if (!ready.running || !ready.state || !ready.keys) {
     throw new CliError('the local backend stopped while starting', {
       code: 'start_failed',
@@ -119,7 +119,7 @@ async function runForeground(ctx: Context, dir: string, port: number, reset: str
   // Detached, stdout is backend.log: keys, passwords and the DB URL stay out of it (`local status` prints them).
   if (ctx.io.env.SESSION_LOCAL_DETACHED !== '1') {
     const { instanceStatus } = await import('../../local/instance.js');
-    await render(ctx.io, statusView(backend.state, backend.keys, instanceStatus(dir).seedLogins));
+    await render(ctx.io, statusView(backend.state, backend.keys, (await instanceStatus(dir)).seedLogins));
   }
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -5,7 +5,7 @@ import { dataDirOf, notRunning, statusView, type DataDirOption } from './shared.
 export async function run(opts: DataDirOption, ctx: Context): Promise<View> {
   const dir = await dataDirOf(ctx.io, opts);
   const { instanceStatus, healthy } = await import('../../local/instance.js');
-  const status = instanceStatus(dir);
+  const status = await instanceStatus(dir);
   if (!status.running || !status.state || !status.keys) throw notRunning(dir);
   if (!(await healthy(status.state.api_url))) ctx.io.warn(`the backend (pid ${status.state.pid}) does not answer at ${status.state.api_url}`);
   return statusView(status.state, status.keys, status.seedLogins);

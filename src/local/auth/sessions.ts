@@ -74,7 +74,7 @@ async function sessionResponse(
     is_anonymous: user.is_anonymous ?? false,
   };
   return {
-    access_token: signJwt(claims, settings.jwtSecret),
+    access_token: await signJwt(claims, settings.jwtSecret),
     token_type: 'bearer',
     expires_in: settings.jwtExpiry,
     expires_at: exp,

@@ -52,7 +52,7 @@ export function restService(backend: BackendContext): BackendService {
     let verified = request.auth.verified;
     if (verified && !verified.ok && verified.failure.kind !== 'malformed' && verified.failure.kind !== 'signature') {
       // PostgREST allows 30 s of clock skew on exp/nbf/iat; the gateway checked without any.
-      verified = verifyJwt(request.auth.token!, backend.jwtSecret, { skewSeconds: POSTGREST_CLOCK_SKEW_SECONDS });
+      verified = await verifyJwt(request.auth.token!, backend.jwtSecret, { skewSeconds: POSTGREST_CLOCK_SKEW_SECONDS });
     }
     if (verified && !verified.ok) {
       const { kind, message } = verified.failure;

@@ -98,7 +98,7 @@ export class ObjectRoutes {
 
   /** GET /object/sign/<bucket>/<name>?token=...: whoever holds a valid token, no RLS. */
   async downloadSigned(request: ObjectRequest, bucketId: string, name: string, headOnly: boolean): Promise<void> {
-    verifyObjectToken(this.jwtSecret, request.url.searchParams.get('token'), bucketId, name);
+    await verifyObjectToken(this.jwtSecret, request.url.searchParams.get('token'), bucketId, name);
     const row = await this.db.findObjectAsAdmin(bucketId, name);
     if (!row) throw storageErrors.objectNotFound();
     await this.serve(request, row, headOnly);
@@ -185,7 +185,7 @@ export class ObjectRoutes {
     const expiresIn = expiresInFrom(body?.expiresIn);
     const row = await this.db.findObject(caller, request.sqlRequest, 'storage.object.sign', bucketId, name);
     if (!row) throw storageErrors.objectNotFound();
-    sendJson(request.res, 200, { signedURL: signObjectUrl(this.jwtSecret, bucketId, name, expiresIn) });
+    sendJson(request.res, 200, { signedURL: await signObjectUrl(this.jwtSecret, bucketId, name, expiresIn) });
   }
 
   /** POST /object/sign/<bucket> {expiresIn, paths}: one entry per path, with an error for those not visible. */
@@ -204,10 +204,12 @@ export class ObjectRoutes {
     sendJson(
       request.res,
       200,
-      (paths as string[]).map((path) =>
-        visible.has(path)
-          ? { error: null, path, signedURL: signObjectUrl(this.jwtSecret, bucketId, path, expiresIn) }
-          : { error: 'Either the object does not exist or you do not have access to it', path, signedURL: null },
+      await Promise.all(
+        (paths as string[]).map(async (path) =>
+          visible.has(path)
+            ? { error: null, path, signedURL: await signObjectUrl(this.jwtSecret, bucketId, path, expiresIn) }
+            : { error: 'Either the object does not exist or you do not have access to it', path, signedURL: null },
+        ),
       ),
     );
   }

@@ -3,7 +3,7 @@ import { formatBytes, formatDuration } from './format.js';
 import { formatClock } from '../core/units.js';
 import { visibleControls } from './visible.js';
 import { cut, textWidth } from './fit.js';
-import type { UploadEvent, UploadFileReport } from '../core/upload/queue.js';
+import type { UploadEvent, UploadFileReport } from '../base/upload-events.js';
 
 /** Draws an upload run: live bars on a terminal, plain lines and a heartbeat otherwise. */
 export interface UploadProgress {

@@ -354,3 +354,78 @@ describe('JWTs at /rest/v1', () => {
     expect(anon.status).toBe(401);
   });
 });
+
+describe('routes of /rest/v1', () => {
+  async function call(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+    const res = await fetch(`${backend.url}/rest/v1${path}`, {
+      method: init.method ?? 'GET',
+      headers: { apikey: backend.serviceRoleKey, Authorization: `Bearer ${backend.serviceRoleKey}`, ...init.headers },
+      body: init.body,
+    });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type'), body: text === '' ? null : JSON.parse(text) };
+  }
+
+  it('the root answers GET and HEAD with an empty description, other methods with 405 PGRST117', async () => {
+    const description = { swagger: '2.0', info: { title: 'local PostgREST subset' }, paths: {} };
+    expect(await call('/')).toMatchObject({ status: 200, body: description });
+    expect(await call('')).toMatchObject({ status: 200, body: description });
+    expect(await call('/', { method: 'HEAD' })).toMatchObject({ status: 200, body: null });
+    expect(await call('/', { method: 'POST', body: '{}' })).toMatchObject({
+      status: 405,
+      body: { code: 'PGRST117', message: 'Unsupported HTTP method: POST', details: null, hint: null },
+    });
+  });
+
+  it('a table answers GET, HEAD, POST, PATCH and DELETE; another method is 405 PGRST117 before its body is read', async () => {
+    expect(await call('/numbers', { method: 'PUT', body: 'not json' })).toMatchObject({
+      status: 405,
+      body: { code: 'PGRST117', message: 'Unsupported HTTP method: PUT' },
+    });
+    expect(await call('/numbers', { method: 'OPTIONS' })).toMatchObject({
+      status: 405,
+      body: { code: 'PGRST117', message: 'Unsupported HTTP method: OPTIONS' },
+    });
+    expect(await call('/numbers?select=n&n=eq.7', { method: 'HEAD' })).toMatchObject({ status: 200, body: null });
+  });
+
+  it('a function answers GET, HEAD and POST; another method is 405 PGRST101', async () => {
+    for (const method of ['PUT', 'PATCH', 'DELETE']) {
+      expect(await call('/rpc/add_numbers', { method, body: '{}' })).toMatchObject({
+        status: 405,
+        body: { code: 'PGRST101', message: 'Only GET, HEAD or POST are allowed for functions' },
+      });
+    }
+    expect(await call('/rpc/add_numbers?a=1&b=2', { method: 'HEAD' })).toMatchObject({ status: 200, body: null });
+  });
+
+  it('trailing and doubled slashes are ignored and names are percent-decoded', async () => {
+    expect(await call('/numbers/?select=n&n=eq.7')).toMatchObject({ status: 200, body: [{ n: 7 }] });
+    expect(await call('/%6Eumbers?select=n&n=eq.8')).toMatchObject({ status: 200, body: [{ n: 8 }] });
+    expect(await call('/rpc/add_numbers/?a=1&b=2')).toMatchObject({ status: 200, body: 3 });
+    expect(await call('/rpc//add%5Fnumbers?a=2&b=2')).toMatchObject({ status: 200, body: 4 });
+  });
+
+  it('/rpc alone names a table; deeper paths are 404 PGRST125', async () => {
+    expect(await call('/rpc')).toMatchObject({
+      status: 404,
+      body: { code: 'PGRST205', message: "Could not find the table 'public.rpc' in the schema cache" },
+    });
+    for (const path of ['/numbers/1', '/rpc/add_numbers/extra', '/a/b/c']) {
+      expect(await call(path)).toMatchObject({ status: 404, body: { code: 'PGRST125', message: 'Invalid path specified in request URL' } });
+    }
+  });
+
+  it('the schema profile and the token are checked before the path', async () => {
+    expect(await call('/a/b/c', { headers: { 'Accept-Profile': 'auth' } })).toMatchObject({
+      status: 406,
+      body: { code: 'PGRST106', message: 'Invalid schema: auth' },
+    });
+    expect(await call('/a/b/c', { method: 'POST', headers: { 'Content-Profile': 'auth' } })).toMatchObject({
+      status: 406,
+      body: { code: 'PGRST106' },
+    });
+    const forged = `${alice.session.access_token.slice(0, -4)}AAAA`;
+    expect(await call('/a/b/c', { headers: { Authorization: `Bearer ${forged}` } })).toMatchObject({ status: 401, body: { code: 'PGRST301' } });
+  });
+});

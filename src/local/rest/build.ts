@@ -3,7 +3,7 @@
 import { quoteIdent } from '../sql.js';
 import type { Catalog, Relation } from './catalog.js';
 import { restErrors } from './errors.js';
-import type { Condition, EmbedModifiers, Filter, JsonPathStep, OrderTerm, SelectItem } from './parse.js';
+import type { Condition, EmbedModifiers, Filter, JsonPathStep, OrderTerm, ParsedQuery, SelectItem } from './parse.js';
 
 export class Params {
   readonly values: unknown[] = [];
@@ -122,6 +122,15 @@ export interface BuildContext {
   schema: string;
   embedded: Map<string, EmbedModifiers>;
   nextAlias(): string;
+}
+
+export function buildContext(catalog: Catalog, schema: string, query: ParsedQuery): BuildContext {
+  return { catalog, schema, embedded: query.embedded, nextAlias: aliasCounter(1) };
+}
+
+function aliasCounter(start: number): () => string {
+  let n = start;
+  return () => `t${n++}`;
 }
 
 export interface Projection {

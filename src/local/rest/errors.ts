@@ -85,6 +85,9 @@ export function sendRestError(res: ServerResponse, err: RestError): void {
 }
 
 export const restErrors = {
+  unsupportedMethod: (method: string) => new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`),
+  functionMethod: () => new RestError(405, 'PGRST101', 'Only GET, HEAD or POST are allowed for functions'),
+  invalidPath: () => new RestError(404, 'PGRST125', `Invalid path specified in request URL`),
   parse: (message: string, details: string | null = null) => new RestError(400, 'PGRST100', message, details),
   invalidBody: (message = 'Empty or invalid json') => new RestError(400, 'PGRST102', message),
   schema: (schema: string) =>

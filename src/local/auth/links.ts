@@ -1,4 +1,4 @@
-// Email links and one-time codes: /admin/generate_link creates them, /verify redeems them and redirects to where they allow.
+// Email links and one-time codes: /admin/generate_link creates them, /verify redeems them; allowedRedirect picks where a link may send the browser.
 import { createHash, randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { AuthError, validationFailed } from './errors.js';

@@ -1,4 +1,4 @@
-// The request as Auth routes see it, and how they read it: the JSON body, the client's address and agent.
+// The request as Auth routes see it, and how they read it: the JSON body, the client's address and User-Agent.
 import type { IncomingMessage } from 'node:http';
 import { clientAddress, headerValue, readBody } from '../http.js';
 import type { ServiceRequest } from '../service-contract.js';

@@ -1,4 +1,4 @@
-// Email links and one-time codes: /admin/generate_link creates them, /verify redeems them.
+// Email links and one-time codes: /admin/generate_link creates them, /verify redeems them; allowedRedirect picks where a link may send the browser.
 import { createHash, randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { AuthError, validationFailed } from './errors.js';
@@ -89,4 +89,17 @@ export async function redeemLinkToken(
     return (await findUserById(db, row.id))!;
   }
   throw new AuthError(403, 'otp_expired', expiredMessage);
+}
+
+/** GoTrue accepts redirect targets under the site URL or the local hosts; anything else falls back to the site URL. */
+export function allowedRedirect(site: string, candidate: string | null): string {
+  if (!candidate) return site;
+  try {
+    const url = new URL(candidate);
+    const siteUrl = new URL(site);
+    if (url.host === siteUrl.host || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return url.toString();
+  } catch {
+    // not a URL: fall back
+  }
+  return site;
 }

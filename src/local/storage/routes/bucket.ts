@@ -1,0 +1,18 @@
+// GET /storage/v1/bucket         the buckets the caller may see
+// GET /storage/v1/bucket/<id>    one bucket
+// Read as the caller: the policies on storage.buckets decide what is visible. Bucket writes are not served.
+import { sendJson } from '../../http.js';
+import { param, type StorageContext, type StorageRequest } from '../context.js';
+import { storageErrors } from '../errors.js';
+
+export async function listBuckets(ctx: StorageContext, request: StorageRequest): Promise<void> {
+  const rows = await ctx.db.getBucket(request.caller(), request.sqlRequest, null);
+  sendJson(request.res, 200, rows);
+}
+
+export async function getBucket(ctx: StorageContext, request: StorageRequest): Promise<void> {
+  const caller = request.caller();
+  const rows = await ctx.db.getBucket(caller, request.sqlRequest, param(request, 'id'));
+  if (!rows[0]) throw storageErrors.bucketNotFound();
+  sendJson(request.res, 200, rows[0]);
+}

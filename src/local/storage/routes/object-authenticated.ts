@@ -1,0 +1,7 @@
+// GET /storage/v1/object/authenticated/<bucket>/<name>   download as the caller (HEAD: the headers only)
+import { param, type StorageContext, type StorageRequest } from '../context.js';
+import { downloadAsCaller } from '../download.js';
+
+export async function downloadAuthenticatedObject(ctx: StorageContext, request: StorageRequest): Promise<void> {
+  await downloadAsCaller(ctx, request, request.caller(), param(request, 'bucket'), param(request, '*'), request.method === 'HEAD');
+}

@@ -1,7 +1,10 @@
 // How /storage/v1 finds a route in its table (src/local/storage/router.ts over ROUTES in index.ts): which handler
-// answers a path, with which parameters, and which paths are Storage's 404 or InvalidKey.
+// answers a path, with which parameters, and which paths are Storage's 404 or InvalidKey; and that each route's
+// handler is in the file its URL names.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../src/local/storage/index.js';
+import { ROUTES, STORAGE_PREFIX } from '../../src/local/storage/index.js';
 import { RouteTable } from '../../src/local/storage/router.js';
 import { StorageError } from '../../src/local/storage/errors.js';
 
@@ -73,5 +76,34 @@ describe('storage route table', () => {
     }
     expect(answer('POST', '/upload/resumablex')).toBe('404 Not Found: Route POST:/upload/resumablex not found');
     expect(answer('POST', '/upload/resum%61ble')).toBe('404 Not Found: Route POST:/upload/resumable not found');
+  });
+});
+
+describe('storage route files', () => {
+  const routesDir = fileURLToPath(new URL('../../src/local/storage/routes/', import.meta.url));
+
+  /** routes/<leading static segments joined by '-'>.ts, the longest such prefix that has a file. */
+  function fileFor(path: string): string {
+    const segments = path.split('/').slice(1);
+    const end = segments.findIndex((s) => s === '' || s === '*' || s.startsWith(':'));
+    const statics = end === -1 ? segments : segments.slice(0, end);
+    if (statics.length === 0) throw new Error(`${path} starts with a parameter`);
+    for (let n = statics.length; n > 0; n--) {
+      const file = `${routesDir}${statics.slice(0, n).join('-')}.ts`;
+      if (existsSync(file)) return file;
+    }
+    throw new Error(`no routes/ file for ${path}`);
+  }
+
+  it.each(ROUTES.map((route) => [`${String(route.method)} ${route.path}`, route] as const))('%s', async (_name, route) => {
+    const file = fileFor(route.path);
+    const exported = Object.values((await import(file)) as Record<string, unknown>);
+    expect(exported).toContain(route.handler);
+    const header = readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('// '));
+    const methods = route.method === '*' ? [''] : typeof route.method === 'string' ? [route.method] : route.method;
+    for (const method of methods) {
+      const url = `${STORAGE_PREFIX}${route.path}`;
+      expect(header.some((line) => line.startsWith(`// ${method}`) && (line.endsWith(url) || line.includes(`${url}?`)))).toBe(true);
+    }
   });
 });

@@ -1,6 +1,8 @@
-// GET /storage/v1/bucket         the buckets the caller may see
-// GET /storage/v1/bucket/<id>    one bucket
-// Read as the caller: the policies on storage.buckets decide what is visible. Bucket writes are not served.
+// GET /storage/v1/bucket
+// GET /storage/v1/bucket/:id
+//
+// The buckets the caller may see, or one: read as the caller, so the policies on storage.buckets decide what
+// is visible. Bucket writes are not served.
 import { sendJson } from '../../http.js';
 import { param, type StorageContext, type StorageRequest } from '../context.js';
 import { storageErrors } from '../errors.js';

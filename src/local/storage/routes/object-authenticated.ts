@@ -1,4 +1,7 @@
-// GET /storage/v1/object/authenticated/<bucket>/<name>   download as the caller (HEAD: the headers only)
+// GET /storage/v1/object/authenticated/:bucket/*
+// HEAD /storage/v1/object/authenticated/:bucket/*
+//
+// Download as the caller, as GET /object/:bucket/* (HEAD: the headers only).
 import { param, type StorageContext, type StorageRequest } from '../context.js';
 import { downloadAsCaller } from '../download.js';
 

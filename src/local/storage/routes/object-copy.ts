@@ -1,6 +1,7 @@
-// POST /storage/v1/object/copy {bucketId, sourceKey, destinationKey, destinationBucket?, copyMetadata?, metadata?}
+// POST /storage/v1/object/copy
 //
-// As Supabase Storage serves it: the source is looked up as the caller (SELECT policies; invisible or missing:
+// {bucketId, sourceKey, destinationKey, destinationBucket?, copyMetadata?, metadata?}, as Supabase Storage
+// serves it: the source is looked up as the caller (SELECT policies; invisible or missing:
 // 404), the destination write is rehearsed as the caller (INSERT, or with `x-upsert: true` the upsert: 403 /
 // 409), the bytes are copied, and the row is written as Storage's admin with a new version. The answer is
 // 200 {Id, Key: "<bucket>/<destinationKey>", ...the new row}. Metadata comes from the source unless

@@ -1,6 +1,7 @@
-// GET /storage/v1/object/info/<bucket>/<name>
-// GET /storage/v1/object/info/authenticated/<bucket>/<name>
-// GET /storage/v1/object/info/public/<bucket>/<name>
+// GET /storage/v1/object/info/:bucket/*
+// GET /storage/v1/object/info/authenticated/:bucket/*
+// GET /storage/v1/object/info/public/:bucket/*
+//
 // An object's row as the caller sees it (all three read as the caller, under RLS).
 import { sendJson } from '../../http.js';
 import { param, type StorageContext, type StorageRequest } from '../context.js';

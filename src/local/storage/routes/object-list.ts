@@ -1,4 +1,6 @@
-// POST /storage/v1/object/list/<bucket> {prefix, limit, offset, sortBy, search}   list as the caller
+// POST /storage/v1/object/list/:bucket
+//
+// Lists a bucket as the caller: {prefix, limit, offset, sortBy, search}.
 import { sendJson } from '../../http.js';
 import { param, type StorageContext, type StorageRequest } from '../context.js';
 import type { ListOptions } from '../database.js';

@@ -1,5 +1,8 @@
-// GET /storage/v1/object/public/<bucket>/<name>   download from a public bucket, no RLS (HEAD: the headers only)
-// Served without an API key (see requiresApiKey in ../index.ts).
+// GET /storage/v1/object/public/:bucket/*
+// HEAD /storage/v1/object/public/:bucket/*
+//
+// Download from a public bucket, without RLS (HEAD: the headers only). Served without an API key (see
+// requiresApiKey in ../index.ts).
 import { param, type StorageContext, type StorageRequest } from '../context.js';
 import { sendObject } from '../download.js';
 import { storageErrors } from '../errors.js';

@@ -1,7 +1,11 @@
-// POST /storage/v1/object/sign/<bucket>/<name> {expiresIn}          a signed URL, if the caller can read the object
-// POST /storage/v1/object/sign/<bucket> {expiresIn, paths}           signed URLs for several objects
-// GET  /storage/v1/object/sign/<bucket>/<name>?token=<signed token>   download with the token, no RLS (HEAD too)
-// Signed downloads are served without an API key (see requiresApiKey in ../index.ts).
+// POST /storage/v1/object/sign/:bucket/*
+// POST /storage/v1/object/sign/:bucket
+// GET /storage/v1/object/sign/:bucket/*?token=
+// HEAD /storage/v1/object/sign/:bucket/*?token=
+//
+// Signed URLs: one {expiresIn} if the caller can read the object, or several {expiresIn, paths}; and the
+// download with the token, without RLS. Signed downloads are served without an API key (see requiresApiKey in
+// ../index.ts).
 import { sendJson } from '../../http.js';
 import { param, type StorageContext, type StorageRequest } from '../context.js';
 import { sendObject } from '../download.js';

@@ -1,9 +1,14 @@
-// POST   /storage/v1/object/<bucket>/<name>   upload (x-upsert: true replaces)
-// PUT    /storage/v1/object/<bucket>/<name>   upload that replaces
-// GET    /storage/v1/object/<bucket>/<name>   download as the caller (HEAD: the headers only)
-// DELETE /storage/v1/object/<bucket>/<name>   remove one object
-// DELETE /storage/v1/object/<bucket>          remove several {prefixes}
-// Bodies are streamed to disk, never buffered whole.
+// POST /storage/v1/object/:bucket/*
+// PUT /storage/v1/object/:bucket/*
+// GET /storage/v1/object/:bucket/*
+// HEAD /storage/v1/object/:bucket/*
+// DELETE /storage/v1/object/:bucket/*
+// DELETE /storage/v1/object/:bucket
+// DELETE /storage/v1/object/
+//
+// Objects (`*` is the object name): upload with POST (x-upsert: true replaces) or PUT (replaces), download as
+// the caller (HEAD: the headers only), remove one, or remove several {prefixes} of a bucket. Upload bodies are
+// streamed to disk, never buffered whole.
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { headerValue, sendJson } from '../../http.js';

@@ -1,7 +1,13 @@
-// OPTIONS, POST            /storage/v1/upload/resumable                      create an upload (TUS)
-// HEAD, PATCH, DELETE      /storage/v1/upload/resumable/<base64url upload id> its offset, a chunk, its end
-// Every method at and under /upload/resumable comes here, with the path undecoded; the TUS server itself is
-// ../tus-server.ts. TUS answers errors with their real status and plain text, unlike the other routes.
+// OPTIONS /storage/v1/upload/resumable
+// POST /storage/v1/upload/resumable
+// HEAD /storage/v1/upload/resumable/*
+// PATCH /storage/v1/upload/resumable/*
+// DELETE /storage/v1/upload/resumable/*
+//
+// Resumable uploads (TUS): POST creates one, whose URL ends in its base64url id; HEAD reads its offset, PATCH
+// sends a chunk, DELETE ends it. Every method at and under /upload/resumable comes here with the path
+// undecoded; the TUS server itself is ../tus-server.ts. TUS answers errors with their real status and plain
+// text, unlike the other routes.
 import type { StorageContext, StorageRequest } from '../context.js';
 
 export async function resumableUpload(ctx: StorageContext, request: StorageRequest): Promise<void> {

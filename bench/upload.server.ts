@@ -24,7 +24,7 @@ import { startBackend } from '../src/local/server.js';
 import type { BackendContext, BackendService } from '../src/local/service-contract.js';
 import { CallerSql } from '../src/local/sql.js';
 import { createStorageService, STORAGE_PREFIX } from '../src/local/storage/index.js';
-import type { ResumableOptions } from '../src/local/storage/tus.js';
+import type { ResumableOptions } from '../src/local/storage/tus-server.js';
 import { startMigratedPostgres } from './lib/postgres.js';
 
 interface Config {

@@ -1,6 +1,6 @@
 // Storage's error model: every 4xx is sent as HTTP 400 with the real status as a *string* `statusCode` in a
 // three-key body ({statusCode, error, message}); only 500s keep their status. TUS routes answer the other way
-// round: the real status with the message as plain text (see tus.ts).
+// round: the real status with the message as plain text (see tus-server.ts).
 import type { ServerResponse } from 'node:http';
 
 export interface StorageErrorBody {

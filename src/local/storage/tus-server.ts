@@ -1,9 +1,9 @@
-// Resumable uploads at /storage/v1/upload/resumable: @tus/server with @tus/file-store, shaped the way Supabase
-// Storage runs it (src/http/routes/tus): metadata keys bucketName/objectName/contentType/cacheControl/metadata,
-// upload ids "<bucket>/<objectName>/<version>" sent base64url-encoded in absolute Location URLs, the JWT checked
-// on every request, the RLS rehearsal of the write on POST and on every PATCH (with that request's x-upsert),
-// and the object row written as Storage's admin when the last byte is in. Errors are plain text with the real
-// HTTP status, as TUS routes answer.
+// The TUS server behind /storage/v1/upload/resumable (its route: routes/upload-resumable.ts): @tus/server with
+// @tus/file-store, shaped the way Supabase Storage runs it (src/http/routes/tus): metadata keys
+// bucketName/objectName/contentType/cacheControl/metadata, upload ids "<bucket>/<objectName>/<version>" sent
+// base64url-encoded in absolute Location URLs, the JWT checked on every request, the RLS rehearsal of the write
+// on POST and on every PATCH (with that request's x-upsert), and the object row written as Storage's admin when
+// the last byte is in. Errors are plain text with the real HTTP status, as TUS routes answer.
 //
 // One copy on disk: a finished upload's file is hard-linked to the object's path and then removed from the
 // staging folder (with its info file), once the response is written. A HEAD of a finished upload is then
@@ -35,7 +35,7 @@ import type { StorageDatabase } from './database.js';
 import { StorageError, storageErrors } from './errors.js';
 import type { ObjectFileStore } from './file-store.js';
 import { assertMimeTypeAllowed, assertValidBucketName, assertValidKey, cacheControlFromSeconds, GLOBAL_FILE_SIZE_LIMIT, maxFileSize } from './limits.js';
-import { objectMetadata } from './objects.js';
+import { objectMetadata } from './object-metadata.js';
 import { interceptBodyWrites, useDirectBody, type WriteToStore } from './tus-direct-body.js';
 import { CHUNK_LIMIT_HEADER } from '../../core/constants.js';
 

@@ -178,6 +178,9 @@ export class ResumableUploads {
     if (req.method !== 'OPTIONS') {
       const result = callerFromGateway(auth);
       if (!result.ok) {
+        // The client is still sending the chunk: read it to its end (up to the chunk limit) before
+        // answering and closing, or its next write meets a closed socket and it never sees the 403.
+        if (req.method === 'PATCH' || req.method === 'POST') await drain(req, this.maxChunkSize);
         const body = result.error.message;
         res.writeHead(403, {
           'Tus-Resumable': '1.0.0',
@@ -622,3 +625,27 @@ class NoLock implements Lock {
   async lock(): Promise<void> {}
   async unlock(): Promise<void> {}
 }
+
+/** Reads and discards a request body, up to `limit` bytes; past that (or on error) it stops reading. */
+function drain(req: IncomingMessage, limit: number): Promise<void> {
+  if (req.complete) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      req.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > limit) {
+        req.pause();
+        done();
+      }
+    };
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+    req.once('close', done);
+  });
+}
+

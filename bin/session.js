@@ -1,15 +1,79 @@
 #!/usr/bin/env node
-// Launcher: answers --version without loading anything, then hands over to the bundle.
+// Launcher: answers --version without loading anything; sends an invocation that only asks for
+// help to the help bundle (dist/help.cjs, the command tree as CommonJS, compiled from its V8 code
+// cache); hands everything else, and any help invocation that turns out to run a command, to the
+// CLI (dist/cli.js).
 // CommonJS (bin/package.json): on Node 20 an ES module entry costs ~5 ms more to start.
 'use strict';
 
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+const { join } = require('node:path');
+
+/** The help bundle; its code cache is this path + `.cache` (both made by `npm run build`). */
+const HELP_BUNDLE = join(__dirname, '..', 'dist', 'help.cjs');
+
+if (require.main === module) launch(process.argv.slice(2));
+module.exports = { HELP_BUNDLE, asksForHelp, loadHelpBundle };
+
+function launch(args) {
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    const { readFileSync } = require('node:fs');
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
+    process.stdout.write(`session ${pkg.version}\n`);
+    return;
+  }
+  if (asksForHelp(args)) {
+    let help = null;
+    try {
+      help = loadHelpBundle({ cache: true }).exports;
+    } catch (err) {
+      if (!err || err.code !== 'ENOENT') throw err;
+    }
+    // helpOnly resolves false when a command would run (`create --type --help`): nothing was
+    // written, and the CLI starts over with the same arguments.
+    if (help) help.helpOnly(process.argv).then((done) => done || runCli());
+    else runCli();
+    return;
+  }
+  runCli();
+}
+
+/** No arguments, `help …`, or -h / --help before any `--`. */
+function asksForHelp(args) {
+  if (args.length === 0 || args[0] === 'help') return true;
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '-h' || arg === '--help') return true;
+  }
+  return false;
+}
+
+/**
+ * Compiles and runs dist/help.cjs as Node runs a CommonJS module, with its code cache when there
+ * is one. V8 rejects a cache made by another Node version, with other flags or for another
+ * source (`script.cachedDataRejected`); the bundle then compiles from source, a few ms slower.
+ * Nothing is written here: the package folder may be read-only.
+ */
+function loadHelpBundle({ cache }) {
   const { readFileSync } = require('node:fs');
-  const { join } = require('node:path');
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
-  process.stdout.write(`session ${pkg.version}\n`);
-} else {
+  const { dirname } = require('node:path');
+  const { Script } = require('node:vm');
+  const Module = require('node:module');
+  const source = readFileSync(HELP_BUNDLE, 'utf8');
+  let cachedData;
+  if (cache) {
+    try {
+      cachedData = readFileSync(`${HELP_BUNDLE}.cache`);
+    } catch {
+      // no cache: compile from source
+    }
+  }
+  const script = new Script(Module.wrap(source), { filename: HELP_BUNDLE, cachedData });
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(HELP_BUNDLE), mod, HELP_BUNDLE, dirname(HELP_BUNDLE));
+  return { exports: mod.exports, script };
+}
+
+function runCli() {
   import('../dist/cli.js').then(
     (cli) => cli.main(process.argv),
     (err) => {

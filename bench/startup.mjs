@@ -136,10 +136,12 @@ function explain() {
   // The launcher's own loader, in a process of its own (flags as a plain `session --help` has them).
   const probe = spawnSync(
     process.execPath,
-    ['-e', `const { loadHelpBundle } = require(${JSON.stringify(bin)}); process.stdout.write(String(loadHelpBundle({ cache: true }).script.cachedDataRejected))`],
+    ['-e', `const { loadHelpBundle } = require(${JSON.stringify(bin)}); process.stdout.write(loadHelpBundle({ cache: true }).cache)`],
     { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
   );
-  const verdict = { false: 'taken', true: 'REJECTED (built by another Node version or with other flags: run `npm run build`)' }[probe.stdout] ?? `not read (${probe.stdout || 'none'})`;
+  const verdict =
+    { taken: 'taken', rejected: 'REJECTED by V8 (made by another Node version or with other flags: run `npm run build`)', none: 'NOT USED (from another build)' }[probe.stdout] ??
+    `not read: ${probe.stderr}`;
   console.log(`\n\`--help\` parses 1 file before printing, dist/help.cjs (${(text.length / 1024).toFixed(1)} KB); bundled inputs by origin (KB):`);
   for (const [origin, n] of [...bytes].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / 1024).toFixed(1).padStart(7)}  ${origin}`);
   console.log(`  code cache: dist/help.cjs.cache, ${existsSync(cache) ? `${(readFileSync(cache).length / 1024).toFixed(1)} KB, ${verdict}` : 'missing'}`);

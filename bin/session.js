@@ -49,9 +49,10 @@ function asksForHelp(args) {
 
 /**
  * Compiles and runs dist/help.cjs as Node runs a CommonJS module, with its code cache when there
- * is one. V8 rejects a cache made by another Node version, with other flags or for another
- * source (`script.cachedDataRejected`); the bundle then compiles from source, a few ms slower.
- * Nothing is written here: the package folder may be read-only.
+ * is one. The cache file starts with the bundle's first line (its build's stamp): one left from
+ * another build is not used. V8 rejects a cache made by another Node version or with other flags;
+ * the bundle then compiles from source, a few ms slower. `cache` says which happened: taken,
+ * rejected, or none. Nothing is written here: the package folder may be read-only.
  */
 function loadHelpBundle({ cache }) {
   const { readFileSync } = require('node:fs');
@@ -59,10 +60,12 @@ function loadHelpBundle({ cache }) {
   const { Script } = require('node:vm');
   const Module = require('node:module');
   const source = readFileSync(HELP_BUNDLE, 'utf8');
+  const stamp = source.slice(0, source.indexOf('\n') + 1);
   let cachedData;
   if (cache) {
     try {
-      cachedData = readFileSync(`${HELP_BUNDLE}.cache`);
+      const data = readFileSync(`${HELP_BUNDLE}.cache`);
+      if (stamp.length > 1 && data.length > stamp.length && data.toString('latin1', 0, stamp.length) === stamp) cachedData = data.subarray(stamp.length);
     } catch {
       // no cache: compile from source
     }
@@ -70,7 +73,7 @@ function loadHelpBundle({ cache }) {
   const script = new Script(Module.wrap(source), { filename: HELP_BUNDLE, cachedData });
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(HELP_BUNDLE), mod, HELP_BUNDLE, dirname(HELP_BUNDLE));
-  return { exports: mod.exports, script };
+  return { exports: mod.exports, script, stamp, cache: cachedData ? (script.cachedDataRejected ? 'rejected' : 'taken') : 'none' };
 }
 
 function runCli() {

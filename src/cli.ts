@@ -79,7 +79,7 @@ export function throwParseErrors(program: Command): void {
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
-  await run(argv, false);
+  await parseAndRun(argv, false);
 }
 
 /**
@@ -91,13 +91,13 @@ export async function main(argv: string[] = process.argv): Promise<void> {
  * and returns false, and the launcher hands the same argv to `main` of the full CLI.
  */
 export async function helpOnly(argv: string[] = process.argv): Promise<boolean> {
-  return run(argv, true);
+  return parseAndRun(argv, true);
 }
 
 /** Thrown by the help path's preAction hook: a command would run, so the full CLI takes over. */
 const HAND_OVER = Symbol('hand over to the full CLI');
 
-async function run(argv: string[], helpPath: boolean): Promise<boolean> {
+async function parseAndRun(argv: string[], helpPath: boolean): Promise<boolean> {
   const version = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
   const program = buildProgram(version);
   const wantsJson = argv.includes('--json');

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Start-up time of the built CLI against a bare `node -e 0`: medians of N runs (default 30) of
-// `session --version` and `session --help`, with the environment as it is and without
-// NODE_EXTRA_CA_CERTS (on Node 20 it makes every process parse the CA bundle, ~30 ms).
+// `session --version`, `session --help` and `session video upload --help`, with the environment
+// as it is and without NODE_EXTRA_CA_CERTS (on Node 20 it makes every process parse the CA
+// bundle, ~30 ms).
 // Cases run interleaved, so drift of the machine affects them alike. Besides wall time, each run
 // reports its own CPU time (all threads, through a preloaded exit hook that costs every case the
 // same), which stays meaningful when other work shares the machine.
@@ -35,6 +36,7 @@ const commands = [
   { name: 'node -e 0', argv: ['-e', '0'] },
   { name: 'session --version', argv: [bin, '--version'] },
   { name: 'session --help', argv: [bin, '--help'] },
+  { name: 'session video upload --help', argv: [bin, 'video', 'upload', '--help'] },
 ];
 const withCa = { ...process.env };
 const withoutCa = { ...process.env };

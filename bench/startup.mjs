@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Start-up time of the built CLI against a bare `node -e 0`: medians of N runs (default 30) of
-// `session --version` and `session --help`, with the environment as it is and without
-// NODE_EXTRA_CA_CERTS (on Node 20 it makes every process parse the CA bundle, ~30 ms).
+// `session --version`, `session --help` and `session video upload --help`, with the environment
+// as it is and without NODE_EXTRA_CA_CERTS (on Node 20 it makes every process parse the CA
+// bundle, ~30 ms).
 // Cases run interleaved, so drift of the machine affects them alike. Besides wall time, each run
 // reports its own CPU time (all threads, through a preloaded exit hook that costs every case the
 // same), which stays meaningful when other work shares the machine.
-// --explain lists what `--help` loads before it prints: the files statically reachable from
-// dist/cli.js, grouped by npm package or source folder, with their size.
+// --explain lists what `--help` loads before it prints: the help bundle (dist/help.cjs, which
+// bin/session.js runs for help-only invocations), by npm package or source folder, with its size,
+// and whether this Node takes the bundle's code cache (dist/help.cjs.cache).
 //   node bench/startup.mjs [--runs 30] [--json bench/results/startup.json] [--explain]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,8 +26,8 @@ const runs = Number(flag('--runs', '30'));
 const jsonOut = flag('--json', null);
 const warmup = 3;
 
-if (!existsSync(join(root, 'dist', 'cli.js'))) {
-  console.error('dist/cli.js is missing: run `npm run build` first');
+if (!existsSync(join(root, 'dist', 'cli.js')) || !existsSync(join(root, 'dist', 'help.cjs'))) {
+  console.error('dist/ is missing or incomplete: run `npm run build` first');
   process.exit(1);
 }
 
@@ -34,6 +36,7 @@ const commands = [
   { name: 'node -e 0', argv: ['-e', '0'] },
   { name: 'session --version', argv: [bin, '--version'] },
   { name: 'session --help', argv: [bin, '--help'] },
+  { name: 'session video upload --help', argv: [bin, 'video', 'upload', '--help'] },
 ];
 const withCa = { ...process.env };
 const withoutCa = { ...process.env };
@@ -86,9 +89,11 @@ for (const { name: envName, env } of envs) {
       command: cmd.name,
       median_ms: +med.toFixed(1),
       over_node_ms: +(med - base).toFixed(1),
+      ratio: +(med / base).toFixed(3),
       min_ms: +Math.min(...samples[c]).toFixed(1),
       cpu_median_ms: +medCpu.toFixed(1),
       cpu_over_node_ms: +(medCpu - baseCpu).toFixed(1),
+      cpu_ratio: +(medCpu / baseCpu).toFixed(3),
     });
   });
 }
@@ -97,11 +102,14 @@ const machine = `${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim
 const load = loadavg().map((n) => n.toFixed(1)).join(' ');
 console.log(`Start-up, median of ${runs} runs after ${warmup} warm-up (${machine}; load average ${load})\n`);
 const signed = (n) => `${n >= 0 ? '+' : ''}${n}`;
-console.log('| environment | command | wall median (ms) | over `node -e 0` | fastest run (ms) | CPU median (ms) | over `node -e 0` |');
-console.log('|---|---|---:|---:|---:|---:|---:|');
+console.log('| environment | command | wall median (ms) | over `node -e 0` | ÷ `node -e 0` | fastest run (ms) | CPU median (ms) | over `node -e 0` | ÷ `node -e 0` |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   const base = r.command === 'node -e 0';
-  console.log(`| ${r.env} | \`${r.command}\` | ${r.median_ms} | ${base ? '–' : signed(r.over_node_ms)} | ${r.min_ms} | ${r.cpu_median_ms} | ${base ? '–' : signed(r.cpu_over_node_ms)} |`);
+  const dash = (text) => (base ? '–' : text);
+  console.log(
+    `| ${r.env} | \`${r.command}\` | ${r.median_ms} | ${dash(signed(r.over_node_ms))} | ${dash(r.ratio.toFixed(2))} | ${r.min_ms} | ${r.cpu_median_ms} | ${dash(signed(r.cpu_over_node_ms))} | ${dash(r.cpu_ratio.toFixed(2))} |`,
+  );
 }
 
 if (args.includes('--explain')) explain();
@@ -111,31 +119,33 @@ if (jsonOut) {
   writeFileSync(join(root, jsonOut), `${JSON.stringify({ date: new Date().toISOString(), machine, load, runs, warmup, results }, null, 2)}\n`);
 }
 
-/** What the start-up path parses: dist/cli.js and every chunk it imports statically, by origin. */
+/** What the help path parses: dist/help.cjs, by origin, and whether its code cache is taken. */
 function explain() {
-  const seen = new Set();
+  const file = join(root, 'dist', 'help.cjs');
+  const text = readFileSync(file, 'utf8');
   const bytes = new Map();
-  const builtins = new Set();
-  const visit = (file) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    // esbuild marks each bundled input with a `// <path>` line; attribute the text up to the next one.
-    const marks = [...text.matchAll(/^\/\/ ((?:node_modules|src)\/\S+)$/gm)];
-    marks.forEach((m, i) => {
-      const end = i + 1 < marks.length ? marks[i + 1].index : text.length;
-      const origin = m[1].startsWith('node_modules/')
-        ? m[1].replace(/^node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, '$1')
-        : m[1].replace(/^(src\/[^/]+(?:\/[^/.]+)?).*$/, '$1');
-      bytes.set(origin, (bytes.get(origin) ?? 0) + (end - m.index));
-    });
-    for (const m of text.matchAll(/^import\s+(?:[^'";]*?from\s+)?["']([^"']+)["'];?$/gm)) {
-      if (m[1].startsWith('node:')) builtins.add(m[1]);
-      else if (m[1].startsWith('.')) visit(join(dirname(file), m[1]));
-    }
-  };
-  visit(join(root, 'dist', 'cli.js'));
-  console.log(`\n\`--help\` parses ${seen.size} files before printing; bundled inputs by origin (KB):`);
+  // esbuild marks each bundled input with a `// <path>` line; attribute the text up to the next one.
+  const marks = [...text.matchAll(/^\/\/ ((?:node_modules|src)\/\S+)$/gm)];
+  marks.forEach((m, i) => {
+    const end = i + 1 < marks.length ? marks[i + 1].index : text.length;
+    const origin = m[1].startsWith('node_modules/')
+      ? m[1].replace(/^node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, '$1')
+      : m[1].replace(/^(src\/[^/]+(?:\/[^/.]+)?).*$/, '$1');
+    bytes.set(origin, (bytes.get(origin) ?? 0) + (end - m.index));
+  });
+  const builtins = [...new Set([...text.matchAll(/require\("(node:[^"]+)"\)/g)].map((m) => m[1]))].sort();
+  const cache = join(root, 'dist', 'help.cjs.cache');
+  // The launcher's own loader, in a process of its own (flags as a plain `session --help` has them).
+  const probe = spawnSync(
+    process.execPath,
+    ['-e', `const { loadHelpBundle } = require(${JSON.stringify(bin)}); process.stdout.write(loadHelpBundle({ cache: true }).cache)`],
+    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  const verdict =
+    { taken: 'taken', rejected: 'REJECTED by V8 (made by another Node version or with other flags: run `npm run build`)', none: 'NOT USED (from another build)' }[probe.stdout] ??
+    `not read: ${probe.stderr}`;
+  console.log(`\n\`--help\` parses 1 file before printing, dist/help.cjs (${(text.length / 1024).toFixed(1)} KB); bundled inputs by origin (KB):`);
   for (const [origin, n] of [...bytes].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / 1024).toFixed(1).padStart(7)}  ${origin}`);
-  console.log(`  builtins imported at start: ${[...builtins].sort().join(' ')}`);
+  console.log(`  code cache: dist/help.cjs.cache, ${existsSync(cache) ? `${(readFileSync(cache).length / 1024).toFixed(1)} KB, ${verdict}` : 'missing'}`);
+  console.log(`  builtins it requires: ${builtins.join(' ')}`);
 }

@@ -79,23 +79,53 @@ export function throwParseErrors(program: Command): void {
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  await parseAndRun(argv, false);
+}
+
+/**
+ * The help path's entry: `bin/session.js` sends an invocation that only asks for help (`--help`,
+ * `help …`, no arguments) to `dist/help.cjs`, this file bundled as CommonJS with a V8 code cache,
+ * which starts faster than the ES module bundle. It parses exactly as `main` does and prints the
+ * same help and errors; should a command's action be about to run after all (`create --type
+ * --help`: --help is the value of --type), it stops before the action, having written nothing,
+ * and returns false, and the launcher hands the same argv to `main` of the full CLI.
+ */
+export async function helpOnly(argv: string[] = process.argv): Promise<boolean> {
+  return parseAndRun(argv, true);
+}
+
+/** Thrown by the help path's preAction hook: a command would run, so the full CLI takes over. */
+const HAND_OVER = Symbol('hand over to the full CLI');
+
+async function parseAndRun(argv: string[], helpPath: boolean): Promise<boolean> {
   const version = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
   const program = buildProgram(version);
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug') || argv.includes('--trace');
   // A reader that goes away (`session ls | head`) ends the command quietly, as it does for gh and git.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
+  const onStreamError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  };
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', onStreamError);
+  throwParseErrors(program);
+  // Commander calls preAction hooks after parsing and the arguments' own checks, right before
+  // the action: nothing has been written or started yet.
+  if (helpPath) {
+    program.hook('preAction', () => {
+      throw HAND_OVER;
     });
   }
-  throwParseErrors(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    if (err === HAND_OVER) {
+      for (const stream of [process.stdout, process.stderr]) stream.off('error', onStreamError);
+      return false;
+    }
     process.exitCode = reportError(err, { json: wantsJson, debug, noColor: argv.includes('--no-color') });
   }
+  return true;
 }
 
 /** Prints one line of error and one of hint on stderr (plus JSON with --json); returns the exit code. */

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, ExitCode, toCliError } from './core/errors.js';
-import { maskSecrets } from './ui/mask.js';
-import { visibleControls } from './ui/visible.js';
+import { CliError, ExitCode, toCliError } from './base/errors.js';
+import { maskSecrets } from './base/mask.js';
+import { visibleControls } from './base/visible.js';
 import { registerCommands } from './commands/index.js';
 import { formatHelp, learnMore, wrap } from './commands/help.js';
 
@@ -9,8 +9,8 @@ declare const __VERSION__: string | undefined;
 
 /**
  * The command tree. `commands/index.ts` and each noun's `index.ts` declare the commands (arguments,
- * flags, help) with no value imports beyond `commands/runner.ts`, `core/errors.ts` and
- * `core/constants.ts`; an action imports its command module (`run`) when it runs. So `--help`
+ * flags, help) with no value imports beyond `commands/runner.ts`, `base/errors.ts` and
+ * `base/constants.ts`; an action imports its command module (`run`) when it runs. So `--help`
  * loads commander and these definitions only.
  */
 export function buildProgram(version = 'dev'): Command {

@@ -1,6 +1,6 @@
 // What an upload run reports, file by file and event by event: the upload core emits these, the
 // progress display and the report printer draw them. Types only, in the base so both sides may use them.
-import type { ExitCodeValue } from '../core/errors.js';
+import type { ExitCodeValue } from './errors.js';
 
 /** `copied`: the same bytes were already stored in the account and were copied on the server. */
 export type UploadStatus = 'uploaded' | 'copied' | 'unchanged' | 'failed' | 'refused';

@@ -1,8 +1,8 @@
 import type { Command, Option } from 'commander';
 import type { Context } from '../core/context.js';
 import { message, type View } from '../ui/printer.js';
-import { usageError } from '../core/errors.js';
-import { SHELLS } from '../core/constants.js';
+import { usageError } from '../base/errors.js';
+import { SHELLS } from '../base/constants.js';
 
 export type Shell = (typeof SHELLS)[number];
 

@@ -1,10 +1,10 @@
 // The command tree: names, arguments, flags and help texts, loaded for every `--help`. Each
 // action imports its command module (one file per command, exporting `run(opts, ctx)`) when
 // the command runs. Like the nouns' index.ts files, this one imports values only from
-// ./runner.js, core/errors.js and core/constants.js: anything else would load with `--help`.
+// ./runner.js, base/errors.js and base/constants.js: anything else would load with `--help`.
 import type { Command } from 'commander';
 import { action, contextFor, examples, parseConcurrency } from './runner.js';
-import { DEFAULT_CONCURRENCY, SHELLS } from '../core/constants.js';
+import { DEFAULT_CONCURRENCY, SHELLS } from '../base/constants.js';
 import { registerAuthCommands } from './auth/index.js';
 import { registerSessionCommands } from './session/index.js';
 import { registerModuleCommands } from './module/index.js';

@@ -3,12 +3,12 @@
 // Without a terminal (or with --no-input) a missing argument is exit 2, as for every command.
 import type { Context } from '../core/context.js';
 import { checkRef, type RefKind } from '../core/refs.js';
-import { notFoundError, usageError } from '../core/errors.js';
+import { notFoundError, usageError } from '../base/errors.js';
 import { listModules, listSessions, type ModuleEntry } from '../core/content.js';
 import { listVideos } from '../core/videos.js';
-import { MAX_PAGE } from '../core/constants.js';
+import { MAX_PAGE } from '../base/constants.js';
 import { askSearch } from '../ui/prompt.js';
-import { formatBytes, shortId } from '../ui/format.js';
+import { formatBytes, shortId } from '../base/format.js';
 
 function missing(kind: RefKind): Error {
   const what = kind === 'session' ? 'a session id, id prefix, name or key' : `a ${kind} id or id prefix`;

@@ -3,13 +3,13 @@
 import type { Command } from 'commander';
 import type { Context, GlobalOptions } from '../core/context.js';
 import type { View } from '../ui/printer.js';
-import { ExitCode, usageError } from '../core/errors.js';
-import { MAX_CONCURRENCY } from '../core/constants.js';
+import { ExitCode, usageError } from '../base/errors.js';
+import { MAX_CONCURRENCY } from '../base/constants.js';
 
 /** Builds the context from the global flags of the command being run. */
 export async function contextFor(cmd: Command, signal?: AbortSignal): Promise<Context> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  const [{ IO }, { createContext }] = await Promise.all([import('../ui/io.js'), import('../core/context.js')]);
+  const [{ IO }, { createContext }] = await Promise.all([import('../base/io.js'), import('../core/context.js')]);
   const io = new IO({
     json: g.json === true,
     quiet: g.quiet === true,

@@ -4,10 +4,10 @@
 // the same token past Supabase's reuse window would revoke the whole session.
 import { chmod, mkdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CliError, ExitCode, authError } from '../core/errors.js';
+import { CliError, ExitCode, authError } from '../base/errors.js';
 import { configDir } from './paths.js';
 import { withFileLock, type LockOptions } from './lock.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 
 /** What the credential store keeps of a Supabase session. */
 export interface AuthSession {

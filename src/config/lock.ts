@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { CliError, ExitCode } from '../core/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 
 export interface LockOptions {
   /** Give up waiting after this long (default 15 s). */

@@ -1,5 +1,5 @@
-import { usageError } from '../core/errors.js';
-import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../core/constants.js';
+import { usageError } from '../base/errors.js';
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../base/constants.js';
 
 /** Which Supabase project a command talks to, and as which profile. */
 export interface ProjectConfig {

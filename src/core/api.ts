@@ -1,8 +1,8 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Database } from './database.types.js';
-import type { IO } from '../ui/io.js';
+import type { IO } from '../base/io.js';
 import type { ProjectConfig } from '../config/project.js';
-import { CliError, ExitCode, authError, conflictError, networkError, notFoundError, usageError } from './errors.js';
+import { CliError, ExitCode, authError, conflictError, networkError, notFoundError, usageError } from '../base/errors.js';
 import { debugFetch } from './debug-fetch.js';
 import { resolveIdentity, type Identity } from './identity.js';
 

@@ -6,10 +6,10 @@
 import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import type { Database } from './database.types.js';
-import { authError, CliError, ExitCode, usageError } from './errors.js';
+import { authError, CliError, ExitCode, usageError } from '../base/errors.js';
 import { removeObjects, STORAGE_REMOVE_BATCH, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
-import { SESSION_TYPES } from './constants.js';
+import { SESSION_TYPES } from '../base/constants.js';
 import { moveTargetArgs, type MoveTarget } from './positions.js';
 
 type Tables = Database['public']['Tables'];
@@ -100,7 +100,7 @@ export interface StoragePurge {
   error: string | null;
 }
 
-export { SESSION_TYPES, DEFAULT_SESSION_TYPE } from './constants.js';
+export { SESSION_TYPES, DEFAULT_SESSION_TYPE } from '../base/constants.js';
 
 /** Takes a type as people type it (`self-paced`, `linear flow`) and returns its stored spelling. */
 export function checkSessionType(type: string | undefined): string | undefined {

@@ -1,4 +1,4 @@
-import type { IO } from '../ui/io.js';
+import type { IO } from '../base/io.js';
 import type { ProjectConfig } from '../config/project.js';
 import type { Api } from './api.js';
 

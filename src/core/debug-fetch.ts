@@ -1,5 +1,5 @@
-import type { IO } from '../ui/io.js';
-import { networkError } from './errors.js';
+import type { IO } from '../base/io.js';
+import { networkError } from '../base/errors.js';
 
 /** fetch that logs method, URL, status and time under --debug; secrets are masked by io.debug. */
 export function debugFetch(io: Pick<IO, 'debug'>): typeof fetch {

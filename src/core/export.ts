@@ -6,11 +6,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { IO } from '../ui/io.js';
+import type { IO } from '../base/io.js';
 import type { Api } from './api.js';
 import type { SessionTree, TreeVideo } from './content.js';
-import { CliError, ExitCode } from './errors.js';
-import { writeFileAtomic } from '../config/atomic-file.js';
+import { CliError, ExitCode } from '../base/errors.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 import { formatFor, serializeManifest, type ManifestDocument } from './manifest.js';
 
 export interface ExportOptions {

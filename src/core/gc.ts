@@ -1,10 +1,10 @@
 // Garbage collection of the videos bucket: what to clean is read first (a plan the command
 // shows and confirms), then removed. Row deletions queue their paths; the queue is drained here.
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { IO } from '../ui/io.js';
+import type { IO } from '../base/io.js';
 import type { Api } from './api.js';
 import { normalizePaths, purgeDeletedObjects } from './content.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import { isUuid } from './refs.js';
 import type { ResumeStore, StoredUpload } from './upload/resume-store.js';
 import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from './videos.js';

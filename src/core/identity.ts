@@ -1,8 +1,8 @@
-import type { IO } from '../ui/io.js';
+import type { IO } from '../base/io.js';
 import type { ProjectConfig } from '../config/project.js';
 import type { AuthTarget } from './session-auth.js';
 import { debugFetch } from './debug-fetch.js';
-import { authError } from './errors.js';
+import { authError } from '../base/errors.js';
 
 /** Who a command acts as, and a source of access tokens that are fresh when asked for. */
 export interface Identity {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, visit, type Node } from 'yaml';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import { SESSION_TYPES, checkSessionType } from './content.js';
 
 /**

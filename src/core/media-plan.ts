@@ -7,7 +7,7 @@ import { mimeTypeOf } from './folder.js';
 import { familyOf } from './upload/checks.js';
 import { ManifestError, type ManifestIssue, type ManifestVideo } from './manifest.js';
 import { readVideoMetadata } from './media.js';
-import { formatClock } from './units.js';
+import { formatClock } from '../base/units.js';
 
 /** A stated duration may differ from the file's by this much (readers round differently). */
 export const DURATION_TOLERANCE_MS = 50;

@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { usageError } from '../base/errors.js';
 
 /** The database's limit on session and module names (a CHECK constraint); checked here first. */
 export const MAX_NAME_LENGTH = 255;

@@ -1,4 +1,4 @@
-import { usageError, type CliError } from './errors.js';
+import { usageError, type CliError } from '../base/errors.js';
 
 /**
  * Where a module (or video) should go, as people say it. Positions are 1-based; the

@@ -1,4 +1,4 @@
-import { CliError, ExitCode, notFoundError, usageError } from './errors.js';
+import { CliError, ExitCode, notFoundError, usageError } from '../base/errors.js';
 
 /** What a `<session>`, `<module>` or `<video>` argument can name. */
 export type RefKind = 'session' | 'module' | 'video';

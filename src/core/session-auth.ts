@@ -1,6 +1,6 @@
 // Supabase Auth and the device-auth function over plain fetch: the few calls a CLI sign-in needs
 // (password grant, refresh grant, user, logout, device code and token), without loading supabase-js.
-import { CliError, ExitCode, authError, networkError } from './errors.js';
+import { CliError, ExitCode, authError, networkError } from '../base/errors.js';
 import type { AuthSession } from '../config/credentials.js';
 
 export type { AuthSession };

@@ -6,7 +6,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
-import { CliError, ExitCode, notFoundError } from './errors.js';
+import { CliError, ExitCode, notFoundError } from '../base/errors.js';
 import { unknownRef } from './refs.js';
 import { moveTargetArgs, type MoveTarget } from './positions.js';
 import type { UploadLimits } from './upload/checks.js';

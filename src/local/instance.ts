@@ -13,7 +13,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rm
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { createServer } from 'node:net';
-import { writeFileAtomicSync } from '../config/atomic-file.js';
+import { writeFileAtomicSync } from '../base/atomic-file.js';
 import { generateJwtSecret, deriveApiKeys, type ApiKeys } from './keys.js';
 import { readConfigToml, tableAt } from './config-toml.js';
 import { generateSeedPassword, SEED_USERS } from './seed-passwords.js';

@@ -10,7 +10,7 @@ import { arch, homedir, platform, userInfo } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import pg from 'pg';
 import { inTransaction } from './transaction.js';
-import { listMigrations, migrationsDir, packageRoot, splitStatements, sqlFiles, type MigrationFile } from '../core/migration-files.js';
+import { listMigrations, migrationsDir, packageRoot, splitStatements, sqlFiles, type MigrationFile } from '../base/migration-files.js';
 
 export { listMigrations, migrationsDir, packageRoot, splitStatements, type MigrationFile };
 

@@ -1,6 +1,6 @@
-import type { IO } from './io.js';
-import { formatBytes, formatRelative } from './format.js';
-import { visibleControls } from './visible.js';
+import type { IO } from '../base/io.js';
+import { formatBytes, formatRelative } from '../base/format.js';
+import { visibleControls } from '../base/visible.js';
 import { cut, fitWidths, pad, textWidth } from './fit.js';
 
 export { visibleControls };

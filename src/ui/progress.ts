@@ -1,7 +1,7 @@
-import type { IO } from './io.js';
-import { formatBytes, formatDuration } from './format.js';
-import { formatClock } from '../core/units.js';
-import { visibleControls } from './visible.js';
+import type { IO } from '../base/io.js';
+import { formatBytes, formatDuration } from '../base/format.js';
+import { formatClock } from '../base/units.js';
+import { visibleControls } from '../base/visible.js';
 import { cut, textWidth } from './fit.js';
 import type { UploadEvent, UploadFileReport } from '../base/upload-events.js';
 

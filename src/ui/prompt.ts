@@ -1,6 +1,6 @@
-import type { IO } from './io.js';
-import { interruptedError, usageError } from '../core/errors.js';
-import { visibleControls } from './visible.js';
+import type { IO } from '../base/io.js';
+import { interruptedError, usageError } from '../base/errors.js';
+import { visibleControls } from '../base/visible.js';
 
 /** What inquirer needs to draw a prompt: our streams and the signal that ends it. */
 interface PromptContext {

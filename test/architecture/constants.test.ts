@@ -1,11 +1,11 @@
 // One source for the values the database, supabase/config.toml and the CLI must share: the
-// session types, the videos bucket's MIME types and its size limit. core/constants.ts holds
+// session types, the videos bucket's MIME types and its size limit. base/constants.ts holds
 // them; this test reads what the migrations made of them in a migrated database.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SESSION_TYPE, SESSION_TYPES, VIDEO_MAX_BYTES, VIDEO_MIME_TYPES } from '../../src/core/constants.js';
+import { DEFAULT_SESSION_TYPE, SESSION_TYPES, VIDEO_MAX_BYTES, VIDEO_MIME_TYPES } from '../../src/base/constants.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asServiceRole, asUser, createUser, freshDatabase, sqlState, type FreshDatabase, type TestUser } from '../support/db.js';
 import { addModule, beginVideo, createSession, sha256Of, type ModuleRow, type SessionRow } from './fixtures.js';
-import { VIDEO_MIME_TYPES } from '../../src/core/constants.js';
+import { VIDEO_MIME_TYPES } from '../../src/base/constants.js';
 
 let db: FreshDatabase;
 let alice: TestUser;

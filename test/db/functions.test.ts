@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { asServiceRole, asUser, createUser, freshDatabase, sqlState, type FreshDatabase, type TestUser } from '../support/db.js';
 import { addModule, beginVideo, createSession, sha256Of, storeObject } from './fixtures.js';
-import { VIDEO_MAX_BYTES, VIDEO_MIME_TYPES } from '../../src/core/constants.js';
+import { VIDEO_MAX_BYTES, VIDEO_MIME_TYPES } from '../../src/base/constants.js';
 
 let db: FreshDatabase;
 let alice: TestUser;

@@ -7,16 +7,16 @@ import path from 'node:path';
 // import of anything else here puts it (and all it imports) in front of every `--help`.
 const src = path.resolve(import.meta.dirname, '../../src');
 const allowed: Record<string, string[]> = {
-  'cli.ts': ['commander', './core/errors.js', './ui/mask.js', './ui/visible.js', './commands/index.js', './commands/help.js'],
+  'cli.ts': ['commander', './base/errors.js', './base/mask.js', './base/visible.js', './commands/index.js', './commands/help.js'],
   'commands/help.ts': [],
-  'ui/mask.ts': [],
-  'ui/visible.ts': [],
-  'commands/index.ts': ['./runner.js', '../core/constants.js', './auth/index.js', './session/index.js', './module/index.js', './video/index.js', './local/index.js', './project/index.js'],
-  'commands/runner.ts': ['../core/errors.js', '../core/constants.js'],
-  'core/errors.ts': [],
-  'core/constants.ts': [],
+  'base/mask.ts': [],
+  'base/visible.ts': [],
+  'commands/index.ts': ['./runner.js', '../base/constants.js', './auth/index.js', './session/index.js', './module/index.js', './video/index.js', './local/index.js', './project/index.js'],
+  'commands/runner.ts': ['../base/errors.js', '../base/constants.js'],
+  'base/errors.ts': [],
+  'base/constants.ts': [],
 };
-const nounAllowed = ['../runner.js', '../../core/errors.js', '../../core/constants.js'];
+const nounAllowed = ['../runner.js', '../../base/errors.js', '../../base/constants.js'];
 
 /** Module specifiers of the static imports and re-exports that bring values (not `import type`). */
 function valueImports(text: string): string[] {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram, reportError, throwParseErrors } from '../../src/cli.js';
-import { CliError } from '../../src/core/errors.js';
+import { CliError } from '../../src/base/errors.js';
 import { parseLimit } from '../../src/commands/session/ls.js';
 
 /**

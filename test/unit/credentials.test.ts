@@ -13,9 +13,9 @@ import {
   type StoredCredentials,
 } from '../../src/config/credentials.js';
 import { acquireLock, withFileLock } from '../../src/config/lock.js';
-import { CliError } from '../../src/core/errors.js';
+import { CliError } from '../../src/base/errors.js';
 import type { AuthSession } from '../../src/core/session-auth.js';
-import { maskSecrets } from '../../src/ui/mask.js';
+import { maskSecrets } from '../../src/base/mask.js';
 
 const URL_A = 'http://127.0.0.1:54321';
 const now = () => Math.floor(Date.now() / 1000);

@@ -2,7 +2,7 @@
 // the server (or a .sessionrc pointing at someone else's) chooses this text.
 import { describe, expect, it } from 'vitest';
 import { requestDeviceCode, webUrl } from '../../src/core/session-auth.js';
-import { CliError } from '../../src/core/errors.js';
+import { CliError } from '../../src/base/errors.js';
 
 function target(body: Record<string, unknown>) {
   return {

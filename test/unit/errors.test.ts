@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CliError, ExitCode, toCliError, usageError } from '../../src/core/errors.js';
+import { CliError, ExitCode, toCliError, usageError } from '../../src/base/errors.js';
 import { fromPostgrestError } from '../../src/core/api.js';
 import { reportError } from '../../src/cli.js';
 import { CommanderError } from 'commander';

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { IO, type IOOptions } from '../../src/ui/io.js';
+import { IO, type IOOptions } from '../../src/base/io.js';
 
 /** A stream that records what is written and says whether it is a terminal. */
 export class FakeStream extends PassThrough {

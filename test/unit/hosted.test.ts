@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bundledObjectsFrom, readBundledObjects } from '../../src/core/hosted/bundled.js';
 import { maskValues } from '../../src/core/hosted/supabase-cli.js';
 import { checkSetupOptions, commandLine, splitDbUrl } from '../../src/core/hosted/setup.js';
-import { maskSecrets } from '../../src/ui/mask.js';
+import { maskSecrets } from '../../src/base/mask.js';
 import { listMigrations, splitStatements } from '../../src/local/postgres.js';
 
 describe('the bundled migrations', () => {

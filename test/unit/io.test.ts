@@ -22,7 +22,7 @@ describe('colour', () => {
 
   it('is decided per stream: a piped stdout with stderr on a terminal colours only stderr', async () => {
     const { FakeStream } = await import('./fake-io.js');
-    const { IO } = await import('../../src/ui/io.js');
+    const { IO } = await import('../../src/base/io.js');
     const io = new IO({ stdout: new FakeStream(false), stderr: new FakeStream(true), env: {} });
     expect(io.color).toBe(false);
     expect(io.errColor).toBe(true);

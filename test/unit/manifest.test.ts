@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { MANIFEST_MAX_BYTES, ManifestError, formatIssue, parseManifest, serializeManifest, toDocument, formatFor, type ManifestIssue } from '../../src/core/manifest.js';
-import { ExitCode } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/base/errors.js';
 
 const base = path.resolve('/courses/sql');
 const parse = (text: string) => parseManifest(text, { source: 'course.yaml', baseDir: base });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileRangeReader, formatFrameSize, readVideoMetadata, type ContainerFamily } from '../../src/core/media.js';
-import { formatClock as formatDuration } from '../../src/core/units.js';
+import { formatClock as formatDuration } from '../../src/base/units.js';
 import { fixturePath, padMdat } from '../support/media-files.js';
 
 let dir: string;

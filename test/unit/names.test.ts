@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkKey, checkName, findControlCharacter, MAX_NAME_LENGTH, nameProblem } from '../../src/core/names.js';
-import { CliError } from '../../src/core/errors.js';
+import { CliError } from '../../src/base/errors.js';
 
 describe('checkName', () => {
   it('trims and keeps a good name', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPosition, checkPositive, moveSpecFrom, targetIndex, type MoveSpec } from '../../src/core/positions.js';
-import { CliError } from '../../src/core/errors.js';
+import { CliError } from '../../src/base/errors.js';
 import { parsePosition } from '../../src/commands/runner.js';
 
 describe('checkPosition', () => {

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../src/ui/io.js';
+import { IO } from '../../src/base/io.js';
 import { askSearch, askText, confirmOrYes } from '../../src/ui/prompt.js';
-import { CliError } from '../../src/core/errors.js';
+import { CliError } from '../../src/base/errors.js';
 import { parseExpires, formatExpires } from '../../src/commands/video/index.js';
 import { FakeStream } from './fake-io.js';
 

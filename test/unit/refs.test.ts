@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkRef, isUuid, matchRef, pickCandidate } from '../../src/core/refs.js';
-import { CliError } from '../../src/core/errors.js';
+import { CliError } from '../../src/base/errors.js';
 
 const A = '3f2a9c10-0000-4000-8000-000000000001';
 const B = '3f2a9c11-0000-4000-8000-000000000002';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedSpelling, checkFile, checkFiles, describeAllowed, type UploadLimits } from '../../src/core/upload/checks.js';
 import { sha256File } from '../../src/core/upload/hash.js';
 import { writeText, writeVideo } from '../support/media.js';
-import { VIDEO_MIME_TYPES } from '../../src/core/constants.js';
+import { VIDEO_MIME_TYPES } from '../../src/base/constants.js';
 
 const limits: UploadLimits = {
   file_size_limit: 1024 * 1024,

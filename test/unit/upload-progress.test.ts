@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IO } from '../../src/ui/io.js';
+import { IO } from '../../src/base/io.js';
 import { bar, createUploadProgress, formatEta, LineProgress } from '../../src/ui/progress.js';
 import type { UploadFileReport } from '../../src/core/upload/queue.js';
 

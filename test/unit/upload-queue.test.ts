@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CliError, ExitCode } from '../../src/core/errors.js';
+import { CliError, ExitCode } from '../../src/base/errors.js';
 import type { UploadLimits } from '../../src/core/upload/checks.js';
 import { HashCache } from '../../src/core/upload/hash-cache.js';
 import { FileDigest } from '../../src/core/upload/hash.js';

@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reportError } from '../../src/cli.js';
 import { ambiguousRef } from '../../src/core/refs.js';
 import { doneView, label } from '../../src/commands/session/views.js';
-import { IO } from '../../src/ui/io.js';
+import { IO } from '../../src/base/io.js';
 import { message, render, table } from '../../src/ui/printer.js';
 import { createUploadProgress, LineProgress } from '../../src/ui/progress.js';
-import { visibleControls } from '../../src/ui/visible.js';
+import { visibleControls } from '../../src/base/visible.js';
 import { fakeIO } from './fake-io.js';
 
 // A name that would clear the screen and write the clipboard (OSC 52) if printed as it is.

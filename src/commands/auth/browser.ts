@@ -1,7 +1,7 @@
 // Opening the approval page, and a spinner while the CLI waits for it.
 import { spawn } from 'node:child_process';
-import type { IO } from '../../ui/io.js';
-import { visibleControls } from '../../ui/visible.js';
+import type { IO } from '../../base/io.js';
+import { visibleControls } from '../../base/visible.js';
 
 /** A browser can be shown: an explicit browser command, macOS or Windows, or a graphical session on Linux. */
 export function canOpenBrowser(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): boolean {

@@ -1,8 +1,8 @@
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import type { AuthSession, AuthTarget } from '../../core/session-auth.js';
-import { authError, usageError } from '../../core/errors.js';
-import { visibleControls as v } from '../../ui/visible.js';
+import { authError, usageError } from '../../base/errors.js';
+import { visibleControls as v } from '../../base/visible.js';
 
 export interface LoginOptions {
   /** `--no-browser` sets it false. */

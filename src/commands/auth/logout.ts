@@ -1,6 +1,6 @@
 import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
-import { CliError } from '../../core/errors.js';
+import { CliError } from '../../base/errors.js';
 
 export async function run(_opts: Record<string, never>, ctx: Context): Promise<View> {
   const { io } = ctx;

@@ -1,7 +1,7 @@
 import type { Context } from '../../core/context.js';
 import type { ExportOptions, ExportResult } from '../../core/export.js';
 import { message, none, record, type View } from '../../ui/printer.js';
-import { formatBytes } from '../../ui/format.js';
+import { formatBytes } from '../../base/format.js';
 
 export async function run(opts: ExportOptions, ctx: Context): Promise<View> {
   const { io } = ctx;

@@ -2,7 +2,7 @@ import type { Context } from '../../core/context.js';
 import { abandonedUploads, applyPlan, endUploads, makePlan, nothingCleaned, openResumeStore, serviceRoleClient, type GcPlan } from '../../core/gc.js';
 import { message, none, type View } from '../../ui/printer.js';
 import { assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
-import { formatBytes } from '../../ui/format.js';
+import { formatBytes } from '../../base/format.js';
 
 export async function run(opts: { yes?: boolean | undefined }, ctx: Context): Promise<View> {
   const api = await ctx.api();

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { IO } from '../../ui/io.js';
+import type { IO } from '../../base/io.js';
 import { record, type View } from '../../ui/printer.js';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { CliError, ExitCode, usageError } from '../../base/errors.js';
 import type { ApiKeys } from '../../local/keys.js';
 import type { InstanceState, SeedLogin } from '../../local/instance.js';
 

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Context } from '../../core/context.js';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { CliError, ExitCode, usageError } from '../../base/errors.js';
 import { none, type View } from '../../ui/printer.js';
-import { visibleControls } from '../../ui/visible.js';
+import { visibleControls } from '../../base/visible.js';
 import { dataDirOf, parsePort, statusView, type DataDirOption } from './shared.js';
 
 export interface StartOptions extends DataDirOption {

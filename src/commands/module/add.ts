@@ -4,7 +4,7 @@ import { askText } from '../../ui/prompt.js';
 import { checkKey, checkName, nameProblem } from '../../core/names.js';
 import { sessionArg } from '../pickers.js';
 import { checkPosition, checkPositive } from '../../core/positions.js';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { CliError, ExitCode } from '../../base/errors.js';
 import { addModule, listModules, resolveRef } from '../../core/content.js';
 import { moduleView } from './views.js';
 import { label } from '../session/views.js';

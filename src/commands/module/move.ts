@@ -6,7 +6,7 @@ import { pickModule, sessionArg } from '../pickers.js';
 import { isUuid, matchRef, pickCandidate } from '../../core/refs.js';
 import { checkPositive, moveSpecFrom, moveTargetFrom, positionErrorFrom, type MoveSpec } from '../../core/positions.js';
 import { listModules, moveModuleTo, resolveRef, resolveRefs, type MovedModule } from '../../core/content.js';
-import { usageError } from '../../core/errors.js';
+import { usageError } from '../../base/errors.js';
 
 export interface MoveOptions {
   session?: string | undefined;

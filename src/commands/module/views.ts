@@ -1,7 +1,7 @@
-import type { IO } from '../../ui/io.js';
+import type { IO } from '../../base/io.js';
 import { message, record, table, type Column, type View } from '../../ui/printer.js';
 import type { ModuleEntry, ModuleSummary } from '../../core/content.js';
-import { formatClock } from '../../core/units.js';
+import { formatClock } from '../../base/units.js';
 
 export const moduleColumns: Array<Column<ModuleEntry>> = [
   { header: '#', value: (m) => m.position },

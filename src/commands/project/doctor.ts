@@ -1,6 +1,6 @@
 import type { Context } from '../../core/context.js';
 import { message, table, type View } from '../../ui/printer.js';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { CliError, ExitCode } from '../../base/errors.js';
 import { runDoctor, type DoctorCheck } from '../../core/hosted/doctor.js';
 
 /** Runs every check; `error` (exit 1) names the failed ones after the report is printed. */

@@ -1,6 +1,6 @@
 import type { Context } from '../../core/context.js';
 import { message, none, type View } from '../../ui/printer.js';
-import { CliError, usageError } from '../../core/errors.js';
+import { CliError, usageError } from '../../base/errors.js';
 import type { SetupPlan, SetupStep } from '../../core/hosted/setup.js';
 
 export interface SetupCommandOptions {
@@ -21,7 +21,7 @@ export async function run(opts: SetupCommandOptions, ctx: Context): Promise<{ vi
   const [{ checkSetupOptions, planSetup, applySetup }, { findSupabaseCli }, { packageRoot }, { askSecret, confirmOrYes }] = await Promise.all([
     import('../../core/hosted/setup.js'),
     import('../../core/hosted/supabase-cli.js'),
-    import('../../core/migration-files.js'),
+    import('../../base/migration-files.js'),
     import('../../ui/prompt.js'),
   ]);
   const options = {

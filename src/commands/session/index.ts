@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../runner.js';
-import { DEFAULT_SESSION_TYPE, MAX_PAGE, SESSION_TYPES } from '../../core/constants.js';
+import { DEFAULT_SESSION_TYPE, MAX_PAGE, SESSION_TYPES } from '../../base/constants.js';
 import type { CreateOptions } from './create.js';
 import type { ListOptions } from './ls.js';
 

@@ -1,9 +1,9 @@
 import type { Context } from '../../core/context.js';
 import { table, type Column, type View } from '../../ui/printer.js';
-import { notFoundError, usageError } from '../../core/errors.js';
+import { notFoundError, usageError } from '../../base/errors.js';
 import { listAllSessions, listSessions, type SessionSummary } from '../../core/content.js';
-import { MAX_PAGE } from '../../core/constants.js';
-import { formatClock } from '../../core/units.js';
+import { MAX_PAGE } from '../../base/constants.js';
+import { formatClock } from '../../base/units.js';
 
 export interface ListOptions {
   limit?: string | undefined;

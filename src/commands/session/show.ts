@@ -2,9 +2,9 @@ import type { Context } from '../../core/context.js';
 import { table, type Column, type View } from '../../ui/printer.js';
 import { sessionArg } from '../pickers.js';
 import { resolveRef, sessionTree, type SessionTree } from '../../core/content.js';
-import { formatBytes, shortId } from '../../ui/format.js';
+import { formatBytes, shortId } from '../../base/format.js';
 import { formatFrameSize } from '../../core/media.js';
-import { formatClock } from '../../core/units.js';
+import { formatClock } from '../../base/units.js';
 
 /** One line of the tree: a module (`1`) or one of its videos (`1.2`). */
 export interface TreeLine {

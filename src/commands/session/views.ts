@@ -1,7 +1,7 @@
-import type { IO } from '../../ui/io.js';
+import type { IO } from '../../base/io.js';
 import { message, none, record, type View } from '../../ui/printer.js';
 import type { SessionRow, StoragePurge } from '../../core/content.js';
-import { shortId } from '../../ui/format.js';
+import { shortId } from '../../base/format.js';
 
 /** A created or renamed session: a record on a terminal, the bare id when piped (`id=$(session create …)`). */
 export function sessionView(io: IO, row: SessionRow, done?: string): View {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, examples, parseConcurrency, parsePosition } from '../runner.js';
-import { usageError } from '../../core/errors.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_EXPIRES } from '../../core/constants.js';
+import { usageError } from '../../base/errors.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_EXPIRES } from '../../base/constants.js';
 
 /** Storage signs for up to a year; longer is almost surely a mistake. */
 const MAX_EXPIRES = 365 * 24 * 3600;

@@ -5,7 +5,7 @@ import { assertCanConfirm, confirmOrYes } from '../../ui/prompt.js';
 import { videoArg } from '../pickers.js';
 import { purgeDeletedObjects, resolveRef } from '../../core/content.js';
 import { removeVideo } from '../../core/videos.js';
-import { shortId } from '../../ui/format.js';
+import { shortId } from '../../base/format.js';
 
 export async function run(opts: { video?: string | undefined; yes?: boolean | undefined }, ctx: Context): Promise<View> {
   assertCanConfirm(ctx.io, opts.yes);

@@ -2,12 +2,12 @@ import type { Context } from '../../core/context.js';
 import type { View } from '../../ui/printer.js';
 import { checkRef } from '../../core/refs.js';
 import { resolveRef } from '../../core/content.js';
-import { CliError, ExitCode, interruptedError, usageError } from '../../core/errors.js';
+import { CliError, ExitCode, interruptedError, usageError } from '../../base/errors.js';
 import { exitCodeFor, type StoredVideo, type UploadInput, type UploadReport } from '../../core/upload/queue.js';
 import type { Api } from '../../core/api.js';
 import type { UploadLimits } from '../../core/upload/checks.js';
 import type { HashCache } from '../../core/upload/hash-cache.js';
-import { DEFAULT_CONCURRENCY } from '../../core/constants.js';
+import { DEFAULT_CONCURRENCY } from '../../base/constants.js';
 import { uploadReportView } from './views.js';
 
 export interface UploadOptions {

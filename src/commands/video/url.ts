@@ -4,7 +4,7 @@ import { message } from '../../ui/printer.js';
 import { videoArg } from '../pickers.js';
 import { resolveRef } from '../../core/content.js';
 import { getVideo, signedVideoUrl } from '../../core/videos.js';
-import { DEFAULT_EXPIRES } from '../../core/constants.js';
+import { DEFAULT_EXPIRES } from '../../base/constants.js';
 
 export async function run(opts: { video?: string | undefined; expires?: number | undefined }, ctx: Context): Promise<View> {
   const ref = await videoArg(ctx, opts.video);

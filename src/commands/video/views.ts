@@ -1,7 +1,7 @@
 import { table, type View } from '../../ui/printer.js';
 import type { VideoEntry } from '../../core/videos.js';
 import { formatFrameSize } from '../../core/media.js';
-import { formatClock } from '../../core/units.js';
+import { formatClock } from '../../base/units.js';
 import type { UploadFileReport } from '../../base/upload-events.js';
 
 /** `video ls` and `video move`: position, id, file name, size, length, frame size, status; JSON is the rows. */

@@ -35,7 +35,7 @@ export interface BundledObjects {
 
 /** Reads every migration file of this package, in version order. */
 export async function readBundledObjects(): Promise<BundledObjects> {
-  const [{ readFile }, { listMigrations, splitStatements }] = await Promise.all([import('node:fs/promises'), import('../migration-files.js')]);
+  const [{ readFile }, { listMigrations, splitStatements }] = await Promise.all([import('node:fs/promises'), import('../../base/migration-files.js')]);
   const statements: string[] = [];
   for (const file of listMigrations()) statements.push(...splitStatements(await readFile(file.path, 'utf8')));
   return bundledObjectsFrom(statements);

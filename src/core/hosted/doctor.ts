@@ -3,8 +3,8 @@
 // probe is a GET, which PostgREST runs in a read-only transaction, so a probe cannot write.
 import type { Context } from '../context.js';
 import type { ProjectConfig } from '../../config/project.js';
-import { CliError, toCliError } from '../errors.js';
-import { formatBytes } from '../../ui/format.js';
+import { CliError, toCliError } from '../../base/errors.js';
+import { formatBytes } from '../../base/format.js';
 import type { BucketSettings, BundledFunction, BundledObjects } from './bundled.js';
 
 export interface DoctorCheck {

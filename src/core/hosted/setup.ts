@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../../base/errors.js';
 import type { SupabaseCli, SupabaseCommand } from './supabase-cli.js';
 
 export interface SetupOptions {
@@ -383,7 +383,7 @@ async function sessionrcStep(cwd: string, url: string, anonKey: string): Promise
     found: here ? `${shown} names ${here.config.url ?? 'no project'}` : found ? `${found.file} (a parent folder) names ${found.config.url ?? 'no project'}` : 'no .sessionrc',
     command: `write ${shown} (url ${url}, anon_key)`,
     write: async () => {
-      const { writeFileAtomic } = await import('../../config/atomic-file.js');
+      const { writeFileAtomic } = await import('../../base/atomic-file.js');
       const next = { ...(here?.config ?? {}), url, anon_key: anonKey };
       const yaml = /\.ya?ml$/.test(file) || (here !== null && !(readText(file) ?? '').trimStart().startsWith('{'));
       // A CommonJS package imported from a split ESM bundle may arrive as `default` only.

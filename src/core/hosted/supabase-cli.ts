@@ -3,8 +3,8 @@
 // everything it prints is masked before anyone sees it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, ExitCode } from '../errors.js';
-import { maskSecrets } from '../../ui/mask.js';
+import { CliError, ExitCode } from '../../base/errors.js';
+import { maskSecrets } from '../../base/mask.js';
 
 /** One Supabase CLI run: its arguments (shown as they are) and secret environment values (never shown). */
 export interface SupabaseCommand {

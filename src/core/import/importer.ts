@@ -7,7 +7,7 @@
 import type { Api } from '../api.js';
 import type { Context } from '../context.js';
 import type { SessionTree } from '../content.js';
-import { ExitCode, CliError } from '../errors.js';
+import { ExitCode, CliError } from '../../base/errors.js';
 import { planImport, writesRows, type DesiredSession, type Plan, type PlanAction } from '../plan.js';
 import type { HashCache } from '../upload/hash-cache.js';
 import type { StoredVideo, UploadInput, UploadReport } from '../upload/queue.js';

@@ -1,4 +1,4 @@
-import { interruptedError, type CliError } from '../errors.js';
+import { interruptedError, type CliError } from '../../base/errors.js';
 
 /** Ctrl-C during an import: exit 130, saying whether the rows were written. */
 export function interrupted(when: string, written = false): CliError {

@@ -1,5 +1,5 @@
 import type { Api } from '../api.js';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode } from '../../base/errors.js';
 import type { DesiredSession, Plan } from '../plan.js';
 import type { SessionTree } from '../content.js';
 

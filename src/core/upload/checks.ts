@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { controlCharacterProblem } from '../names.js';
-import { formatBytes } from '../units.js';
+import { formatBytes } from '../../base/units.js';
 import { readVideoMetadata, unplayable, type VideoMetadata } from '../media.js';
 
 /** What `upload_limits()` answers: the bucket's size limit (bytes, null = none) and MIME list (null = any). */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic, writeFileAtomicSync } from '../../config/atomic-file.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../../base/atomic-file.js';
 
 /**
  * sha256 of local files remembered between runs (`<stateDir>/hashes.json`), so a re-import

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { CliError, ExitCode, firstLine, type ExitCodeValue } from '../errors.js';
+import { CliError, ExitCode, firstLine, type ExitCodeValue } from '../../base/errors.js';
 import { checkFiles, type CheckedFile, type UploadLimits } from './checks.js';
 import { probeFile, sha256File } from './hash.js';
 import type { HashCache } from './hash-cache.js';
 import type { VideoMetadata } from '../media.js';
-import { DEFAULT_CONCURRENCY } from '../constants.js';
+import { DEFAULT_CONCURRENCY } from '../../base/constants.js';
 import type { UploadEvent, UploadFileReport, UploadStatus } from '../../base/upload-events.js';
 
 export type { UploadEvent, UploadFileReport, UploadStatus };

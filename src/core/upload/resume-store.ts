@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { withFileLock } from '../../config/lock.js';
-import { writeFileAtomic } from '../../config/atomic-file.js';
+import { writeFileAtomic } from '../../base/atomic-file.js';
 
 /** A tus upload remembered across runs (the shape tus-js-client's URL storage keeps). */
 export interface StoredUpload {

@@ -1,11 +1,11 @@
 import { open } from 'node:fs/promises';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode } from '../../base/errors.js';
 import { HashingFileSource } from './file-source.js';
 import { FileDigest } from './hash.js';
 import type { ResumeStore } from './resume-store.js';
 import { uploadFingerprint } from './resume-store.js';
 import { TransportError, type TransportHooks, type TransportJob, type TransportResult, type UploadTransport } from './transport.js';
-import { CHUNK_LIMIT_HEADER } from '../constants.js';
+import { CHUNK_LIMIT_HEADER } from '../../base/constants.js';
 
 /** Supabase Storage accepts tus chunks of exactly 6 MiB (the last one smaller). */
 export const TUS_CHUNK_SIZE = 6 * 1024 * 1024;

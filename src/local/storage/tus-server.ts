@@ -37,7 +37,7 @@ import type { ObjectFileStore } from './file-store.js';
 import { assertMimeTypeAllowed, assertValidBucketName, assertValidKey, cacheControlFromSeconds, GLOBAL_FILE_SIZE_LIMIT, maxFileSize } from './limits.js';
 import { objectMetadata } from './object-metadata.js';
 import { interceptBodyWrites, useDirectBody, type WriteToStore } from './tus-direct-body.js';
-import { CHUNK_LIMIT_HEADER } from '../../core/constants.js';
+import { CHUNK_LIMIT_HEADER } from '../../base/constants.js';
 
 export const TUS_PATH = '/storage/v1/upload/resumable';
 

@@ -1,7 +1,7 @@
 /** Value formatting shared by tables and messages. Pure functions. */
 
 // Byte sizes are worded in the base layer, so the upload checks (core) can say them without the UI.
-export { formatBytes } from '../core/units.js';
+export { formatBytes } from './units.js';
 
 /** "3 minutes ago", as gh shows times on a terminal. */
 export function formatRelative(iso: string, now: Date = new Date()): string {

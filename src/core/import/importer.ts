@@ -15,7 +15,7 @@ import type { UploadLimits } from '../upload/checks.js';
 import { describeLocalFiles } from './local-files.js';
 import { interrupted } from './interrupt.js';
 import type { ImportProgress } from './progress.js';
-import { applyRows, rowsPayload, type ImportApplied } from './rows.js';
+import { applyRows, checkRowsSize, rowsPayload, type ImportApplied } from './rows.js';
 import { readImportSource, type ImportSource } from './source.js';
 import { checkUploads, filesByKey, uploadFiles, uploadInputs } from './uploads.js';
 
@@ -136,9 +136,12 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
 
   let trees: SessionTree[];
   if (writesRows(plan)) {
+    const payload = rowsPayload(desired, plan, mimeTypes, opts.prune);
+    // Refused before the row phase starts (and before its progress line says rows are being written).
+    checkRowsSize(payload);
     deps.progress.start('rows', plan.actions.filter((a) => a.writes_rows).length);
     // Not abortable: the request is one transaction, so it commits whole or not at all either way.
-    const applied = await applyRows(api, rowsPayload(desired, plan, mimeTypes, opts.prune));
+    const applied = await applyRows(api, payload);
     deps.progress.end();
     result.applied = applied;
     trees = applied.sessions;

@@ -56,8 +56,8 @@ export function rowsPayload(desired: DesiredSession[], plan: Plan, mimeTypes: Re
   return { p_manifest: manifest };
 }
 
-/** The whole row phase: one request, one transaction (an error, or counts other than the plan's, roll everything back). */
-export async function applyRows(api: Api, payload: Record<string, unknown>): Promise<ImportApplied> {
+/** Refuses (exit 2, `import_too_large`) a row phase whose one request would pass ROWS_REQUEST_MAX_BYTES: called before the row phase starts. */
+export function checkRowsSize(payload: Record<string, unknown>): void {
   const bytes = Buffer.byteLength(JSON.stringify(payload));
   if (bytes > ROWS_REQUEST_MAX_BYTES) {
     throw new CliError(`the rows of this import take ${(bytes / 2 ** 20).toFixed(1)} MiB in one request; the limit is ${ROWS_REQUEST_MAX_BYTES / 2 ** 20} MiB`, {
@@ -66,6 +66,10 @@ export async function applyRows(api: Api, payload: Record<string, unknown>): Pro
       exitCode: ExitCode.usage,
     });
   }
+}
+
+/** The whole row phase: one request, one transaction (an error, or counts other than the plan's, roll everything back). */
+export async function applyRows(api: Api, payload: Record<string, unknown>): Promise<ImportApplied> {
   try {
     return await api.rpc<ImportApplied>('import_session', payload);
   } catch (err) {

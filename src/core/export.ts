@@ -11,6 +11,7 @@ import type { Api } from './api.js';
 import type { SessionTree, TreeVideo } from './content.js';
 import { CliError, ExitCode } from '../base/errors.js';
 import { writeFileAtomic } from '../base/atomic-file.js';
+import { forEachAtMost } from '../base/pool.js';
 import { formatFor, serializeManifest, type ManifestDocument } from './manifest.js';
 
 export interface ExportOptions {
@@ -185,30 +186,25 @@ export async function downloadFiles(
   const request = debugFetch(io);
   const stats = { downloaded: 0, unchanged: 0, bytes: 0 };
   const failures: string[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const file = files[next++]!;
-      const dest = path.join(dir, ...file.relativePath.split('/'));
-      try {
-        const existing = await stat(dest).catch(() => null);
-        if (existing?.isFile() && existing.size === file.video.file_size && (await sha256File(dest)) === file.video.sha256) {
-          stats.unchanged += 1;
-          continue;
-        }
-        await mkdir(path.dirname(dest), { recursive: true });
-        // Not `stats.bytes += await …`: that reads stats.bytes before the await, and the other
-        // workers' downloads that finish meanwhile would be lost from the total.
-        const bytes = await downloadOne(api, request, file.video, dest);
-        stats.bytes += bytes;
-        stats.downloaded += 1;
-        onDownloaded(file.relativePath);
-      } catch (err) {
-        failures.push(`${file.relativePath}: ${(err as Error).message}`);
+  await forEachAtMost(files, 3, async (file) => {
+    const dest = path.join(dir, ...file.relativePath.split('/'));
+    try {
+      const existing = await stat(dest).catch(() => null);
+      if (existing?.isFile() && existing.size === file.video.file_size && (await sha256File(dest)) === file.video.sha256) {
+        stats.unchanged += 1;
+        return;
       }
+      await mkdir(path.dirname(dest), { recursive: true });
+      // Not `stats.bytes += await …`: that reads stats.bytes before the await, and the other
+      // downloads that finish meanwhile would be lost from the total.
+      const bytes = await downloadOne(api, request, file.video, dest);
+      stats.bytes += bytes;
+      stats.downloaded += 1;
+      onDownloaded(file.relativePath);
+    } catch (err) {
+      failures.push(`${file.relativePath}: ${(err as Error).message}`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(3, files.length) }, worker));
+  });
   if (failures.length > 0) {
     throw new CliError(`${failures.length} of ${files.length} files not downloaded: ${failures[0]}`, {
       code: 'partial_failure',

@@ -6,8 +6,15 @@ import type { Api } from './api.js';
 import { normalizePaths, purgeDeletedObjects } from './content.js';
 import { CliError, ExitCode } from '../base/errors.js';
 import { isUuid } from './refs.js';
+import { forEachAtMost } from '../base/pool.js';
 import type { ResumeStore, StoredUpload } from './upload/resume-store.js';
 import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from './videos.js';
+
+/**
+ * Rows removed, or uploads ended, at once: each is its own request and none depends on another
+ * (rows of one session still take their turn on the session's lock in the database).
+ */
+const REQUESTS_AT_ONCE = 4;
 
 /** Uploads left `uploading` this long are abandoned. */
 export const STALE_UPLOAD_MS = 24 * 3600 * 1000;
@@ -64,7 +71,7 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
   let storageErrorText: string | null = null;
   // Deleting the rows queues their paths (a trigger), drained below with the rest of the queue.
   let staleRemoved = 0;
-  for (const video of plan.stale) {
+  await forEachAtMost(plan.stale, REQUESTS_AT_ONCE, async (video) => {
     try {
       await removeVideo(api, video.id);
       staleRemoved += 1;
@@ -72,7 +79,7 @@ export async function applyPlan(api: Api, admin: SupabaseClient | null, plan: Gc
       // Finished or deleted meanwhile: nothing to do.
       if (!(err instanceof CliError && err.exitCode === ExitCode.notFound)) throw err;
     }
-  }
+  });
 
   let queuedRemoved = 0;
   if (plan.queued.length) {
@@ -137,7 +144,7 @@ export async function abandonedUploads(store: ResumeStore, api: Api, staleIds: S
 /** Ends each upload on the server (tus DELETE: its partial file goes) and forgets it; answers how many the server ended. */
 export async function endUploads(store: ResumeStore, api: Api, uploads: StoredUpload[]): Promise<number> {
   let ended = 0;
-  for (const upload of uploads) {
+  await forEachAtMost(uploads, REQUESTS_AT_ONCE, async (upload) => {
     try {
       const res = await fetch(upload.uploadUrl!, {
         method: 'DELETE',
@@ -149,7 +156,7 @@ export async function endUploads(store: ResumeStore, api: Api, uploads: StoredUp
     } catch {
       // Unreachable now: the entry stays for the next gc.
     }
-  }
+  });
   return ended;
 }
 

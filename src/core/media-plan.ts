@@ -8,6 +8,7 @@ import { familyOf } from './upload/checks.js';
 import { ManifestError, type ManifestIssue, type ManifestVideo } from './manifest.js';
 import { readVideoMetadata } from './media.js';
 import { formatClock } from '../base/units.js';
+import { forEachAtMost } from '../base/pool.js';
 
 /** A stated duration may differ from the file's by this much (readers round differently). */
 export const DURATION_TOLERANCE_MS = 50;
@@ -24,17 +25,12 @@ export async function importLength(all: ManifestVideo[], uploads: ManifestVideo[
   // Each distinct file is read once, however many rows name it (a catalogue may reuse a clip).
   const paths = [...new Set(wanted.map((v) => v.absolutePath))];
   const byPath = new Map<string, number | null>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < paths.length) {
-      const path = paths[next++]!;
-      // The container family as the upload checks name it (by extension; they check the contents).
-      const family = familyOf(mimeTypeOf(path) ?? '') ?? 'other';
-      const probe = await readVideoMetadata(path, family);
-      byPath.set(path, probe.ok && probe.media ? probe.media.duration_ms : null);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, paths.length) }, worker));
+  await forEachAtMost(paths, parallel, async (path) => {
+    // The container family as the upload checks name it (by extension; they check the contents).
+    const family = familyOf(mimeTypeOf(path) ?? '') ?? 'other';
+    const probe = await readVideoMetadata(path, family);
+    byPath.set(path, probe.ok && probe.media ? probe.media.duration_ms : null);
+  });
   const lengths = new Map<ManifestVideo, number | null>(wanted.map((v) => [v, byPath.get(v.absolutePath) ?? null]));
 
   const issues: ManifestIssue[] = [];

@@ -6,6 +6,7 @@ import { ManifestError, type Manifest, type ManifestIssue, type ManifestVideo } 
 import type { DesiredSession } from '../plan.js';
 import type { HashCache } from '../upload/hash-cache.js';
 import { interrupted } from './interrupt.js';
+import { forEachAtMost } from '../../base/pool.js';
 import type { ImportProgress } from './progress.js';
 
 export interface LocalFilesOptions {
@@ -54,7 +55,6 @@ export async function describeLocalFiles(manifest: Manifest, opts: LocalFilesOpt
   const started = performance.now();
   let hashed = 0;
   let done = 0;
-  let next = 0;
   opts.progress.start('hash', files.length);
 
   const check = async (absolutePath: string): Promise<void> => {
@@ -82,23 +82,22 @@ export async function describeLocalFiles(manifest: Manifest, opts: LocalFilesOpt
     facts.set(absolutePath, { size: info.size, sha256 });
   };
 
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
+  const checkOne = async (file: string): Promise<void> => {
+    try {
+      await check(file);
+    } catch (err) {
       if (opts.signal.aborted) throw interrupted('while checking files');
-      const file = files[next++]!;
-      try {
-        await check(file);
-      } catch (err) {
-        if (opts.signal.aborted) throw interrupted('while checking files');
-        const code = (err as NodeJS.ErrnoException).code;
-        const shown = byPath.get(file)![0]!.file;
-        for (const v of byPath.get(file)!) issues.push({ ...v.fileAt, message: code === 'ENOENT' ? `no such file: ${shown}` : `cannot read ${shown} (${code ?? (err as Error).message})` });
-      }
-      done += 1;
-      opts.progress.advance(done);
+      const code = (err as NodeJS.ErrnoException).code;
+      const shown = byPath.get(file)![0]!.file;
+      for (const v of byPath.get(file)!) issues.push({ ...v.fileAt, message: code === 'ENOENT' ? `no such file: ${shown}` : `cannot read ${shown} (${code ?? (err as Error).message})` });
     }
+    done += 1;
+    opts.progress.advance(done);
   };
-  await Promise.all(Array.from({ length: Math.min(FILES_AT_ONCE, files.length) }, worker));
+  await forEachAtMost(files, FILES_AT_ONCE, checkOne, opts.signal).catch((err: unknown) => {
+    // Aborted before the next file was taken: said as the import says it.
+    throw opts.signal.aborted && err === opts.signal.reason ? interrupted('while checking files') : err;
+  });
   opts.progress.end();
   opts.debug(`checked ${files.length} files for ${videos.length} videos in ${Math.round(performance.now() - started)} ms (${hashed} hashed, ${files.length - hashed} known from the hash cache)`);
   if (issues.length > 0) {

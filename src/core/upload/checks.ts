@@ -3,6 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { controlCharacterProblem } from '../names.js';
 import { formatBytes } from '../../base/units.js';
+import { forEachAtMost } from '../../base/pool.js';
 import { readVideoMetadata, unplayable, type VideoMetadata } from '../media.js';
 
 /** What `upload_limits()` answers: the bucket's size limit (bytes, null = none) and MIME list (null = any). */
@@ -167,13 +168,8 @@ export async function detectType(absPath: string): Promise<string | null> {
 /** Checks every file (in parallel, a few at a time), keeping the order given. */
 export async function checkFiles(files: string[], limits: UploadLimits, parallel = 8): Promise<FileCheck[]> {
   const results: FileCheck[] = new Array(files.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const i = next++;
-      results[i] = await checkFile(files[i]!, limits);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, files.length) }, worker));
+  await forEachAtMost(files, parallel, async (file, i) => {
+    results[i] = await checkFile(file, limits);
+  });
   return results;
 }

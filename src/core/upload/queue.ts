@@ -5,6 +5,7 @@ import { probeFile, sha256File } from './hash.js';
 import type { HashCache } from './hash-cache.js';
 import type { VideoMetadata } from '../media.js';
 import { DEFAULT_CONCURRENCY } from '../../base/constants.js';
+import { forEachAtMost } from '../../base/pool.js';
 import type { UploadEvent, UploadFileReport, UploadStatus } from '../../base/upload-events.js';
 
 export type { UploadEvent, UploadFileReport, UploadStatus };
@@ -170,16 +171,12 @@ export class UploadQueue {
     const sizes = new Map<number, number>();
     for (const p of planned) sizes.set(p.checked.size, (sizes.get(p.checked.size) ?? 0) + 1);
     this.twinSizes = new Set([...sizes].filter(([, n]) => n > 1).map(([size]) => size));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < planned.length) {
-        const item = planned[next++]!;
-        const report = await this.uploadOne(item);
-        reports[item.index] = report;
-        this.emit({ type: 'finished', index: item.index, report });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, planned.length) }, worker));
+    // No signal here: after an abort every file still gets its report (uploadOne answers "interrupted").
+    await forEachAtMost(planned, this.opts.concurrency, async (item) => {
+      const report = await this.uploadOne(item);
+      reports[item.index] = report;
+      this.emit({ type: 'finished', index: item.index, report });
+    });
     return { files: reports, interrupted: Boolean(this.opts.signal?.aborted) };
   }
 

@@ -38,7 +38,7 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
 }
 
 describe('a catalogue too large for one row request', () => {
-  it('is refused with exit 2, the size and the limit, and a hint; nothing is written', async () => {
+  it('is refused with exit 2, the size and the limit, and a hint, by a dry run as by the import; nothing is written', async () => {
     const MODULES = 80;
     const VIDEOS = 1000;
     const FILE_SIZE = 2000;
@@ -55,38 +55,40 @@ describe('a catalogue too large for one row request', () => {
     const videoBytes = MODULES * keys.reduce((n, key) => n + Buffer.byteLength(JSON.stringify({ key, file_name: fileName, file_size: FILE_SIZE, sha256, mime_type: 'video/mp4' })) + 1, 0);
     expect(videoBytes).toBeGreaterThan(48 * 2 ** 20);
 
-    const r = await execa('node', [bin, 'import', manifest], {
-      cwd: work,
-      reject: false,
-      extendEnv: false,
-      timeout: 110_000,
-      maxBuffer: 256 * 2 ** 20,
-      env: {
-        PATH: process.env.PATH ?? '',
-        SUPABASE_URL: backend.url,
-        SUPABASE_ANON_KEY: backend.anonKey,
-        SESSION_ACCESS_TOKEN: ada.session.access_token,
-        XDG_CONFIG_HOME: path.join(work, 'config'),
-        XDG_STATE_HOME: path.join(work, 'state'),
-        NO_COLOR: '1',
-        CI: 'true',
-      },
-    });
-    const stderr = String(r.stderr);
-    expect(r.exitCode, stderr.slice(-2000)).toBe(2);
-    const lines = stderr.trim().split('\n');
-    const errors = lines.filter((l) => l.startsWith('error:'));
-    expect(errors).toHaveLength(1);
-    const stated = /^error: the rows of this import take (\d+\.\d) MiB in one request; the limit is 48 MiB$/.exec(errors[0]!);
-    expect(stated, errors[0]).not.toBeNull();
-    expect(Math.abs(Number(stated![1]) - videoBytes / 2 ** 20)).toBeLessThanOrEqual(0.1);
-    expect(lines.filter((l) => l.startsWith('hint:'))).toEqual(['hint: split the manifest (one file per session, or fewer modules each) and import each; nothing was written']);
-    // The refusal comes before the row phase: no line claims rows are being written.
-    expect(stderr).not.toContain('Writing rows');
+    for (const args of [['--dry-run'], []]) {
+      const r = await execa('node', [bin, 'import', manifest, ...args], {
+        cwd: work,
+        reject: false,
+        extendEnv: false,
+        timeout: 110_000,
+        maxBuffer: 256 * 2 ** 20,
+        env: {
+          PATH: process.env.PATH ?? '',
+          SUPABASE_URL: backend.url,
+          SUPABASE_ANON_KEY: backend.anonKey,
+          SESSION_ACCESS_TOKEN: ada.session.access_token,
+          XDG_CONFIG_HOME: path.join(work, 'config'),
+          XDG_STATE_HOME: path.join(work, 'state'),
+          NO_COLOR: '1',
+          CI: 'true',
+        },
+      });
+      const stderr = String(r.stderr);
+      expect(r.exitCode, stderr.slice(-2000)).toBe(2);
+      const lines = stderr.trim().split('\n');
+      const errors = lines.filter((l) => l.startsWith('error:'));
+      expect(errors).toHaveLength(1);
+      const stated = /^error: the rows of this import take (\d+\.\d) MiB in one request; the limit is 48 MiB$/.exec(errors[0]!);
+      expect(stated, errors[0]).not.toBeNull();
+      expect(Math.abs(Number(stated![1]) - videoBytes / 2 ** 20)).toBeLessThanOrEqual(0.1);
+      expect(lines.filter((l) => l.startsWith('hint:'))).toEqual(['hint: split the manifest (one file per session, or fewer modules each) and import each; nothing was written']);
+      // The refusal comes before the row phase: no line claims rows are being written.
+      expect(stderr).not.toContain('Writing rows');
 
-    expect(await count('select count(*)::int as n from public.sessions where user_id = $1', [ada.id])).toBe(0);
-    expect(await count('select count(*)::int as n from public.modules where user_id = $1', [ada.id])).toBe(0);
-    expect(await count('select count(*)::int as n from public.videos where user_id = $1', [ada.id])).toBe(0);
+      expect(await count('select count(*)::int as n from public.sessions where user_id = $1', [ada.id])).toBe(0);
+      expect(await count('select count(*)::int as n from public.modules where user_id = $1', [ada.id])).toBe(0);
+      expect(await count('select count(*)::int as n from public.videos where user_id = $1', [ada.id])).toBe(0);
+    }
     expect(await count('select count(*)::int as n from storage.objects')).toBe(0);
   }, 120_000);
 });

@@ -86,6 +86,9 @@ export async function prepareImport(req: ImportRequest, deps: ImportDeps): Promi
   const plan = planImport(desired, current, { prune: req.prune });
   deps.progress.end();
   io.debug(`planned ${plan.actions.length} rows in ${Math.round(performance.now() - started)} ms`);
+  // Rows that cannot go in one request are refused now, so a dry run says so too (the MIME types
+  // the file checks settle later change a row by a few bytes; applyImport checks again).
+  if (writesRows(plan)) checkRowsSize(rowsPayload(desired, plan, new Map(), req.prune));
   // The length the uploads add; also checks the duration_ms a manifest states (an export's).
   const files = filesByKey(source.manifest);
   const { importLength } = await import('../media-plan.js');

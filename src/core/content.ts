@@ -10,7 +10,6 @@ import { authError, CliError, ExitCode, usageError } from '../base/errors.js';
 import { removeObjects, STORAGE_REMOVE_BATCH, type VideoRow } from './videos.js';
 import { checkRef, isUuid, pickCandidate, unknownRef, type RefCandidate, type RefKind, type ResolvedRef } from './refs.js';
 import { SESSION_TYPES } from '../base/constants.js';
-import { moveTargetArgs, type MoveTarget } from './positions.js';
 
 type Tables = Database['public']['Tables'];
 
@@ -217,29 +216,6 @@ export async function addModule(api: Api, sessionId: string, name: string, opts:
   });
   if (!row) throw unknownRef('session', sessionId);
   return moduleEntry(row, row.order_index);
-}
-
-/** What `move_module_to` answers: the moved module, where it is now and was, and how many the session has. */
-export interface MovedModule {
-  id: string;
-  name: string;
-  key: string | null;
-  session_id: string;
-  order_index: number;
-  previous_order_index: number;
-  count: number;
-}
-
-/**
- * Moves a module in one request: the database takes the target as given. `session`, when
- * given, is the session as the person typed it (id, id prefix, name or key): a module of
- * another session is then "not found".
- */
-export async function moveModuleTo(api: Api, moduleId: string, target: MoveTarget, session?: string): Promise<MovedModule> {
-  const args = { p_module_id: moduleId, ...moveTargetArgs(target), ...(session === undefined ? {} : { p_session: session }) };
-  const moved = await api.rpc<MovedModule | null>('move_module_to', args);
-  if (!moved) throw unknownRef('module', moduleId);
-  return moved;
 }
 
 /** `resolve_refs`' answer: the session's candidates (when one was given) and each ref's. */

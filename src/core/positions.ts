@@ -17,9 +17,9 @@ export function positionError(flag: string, position: number, max: number): CliE
   return usageError(`${flag} ${position} is outside 1..${max}`, `use ${flag} 1..${max}`, 'position_out_of_range');
 }
 
-/** Checks a 1-based position against the number of items: 1..n+1 to insert, 1..n to move. */
-export function checkPosition(position: number, count: number, mode: 'insert' | 'move', flag: string): void {
-  const max = mode === 'insert' ? count + 1 : count;
+/** Checks a 1-based position to insert at against the number of items: 1..n+1. */
+export function checkPosition(position: number, count: number, flag: string): void {
+  const max = count + 1;
   if (!Number.isInteger(position) || position < 1 || position > max) throw positionError(flag, position, max);
 }
 
@@ -48,26 +48,11 @@ export function moveSpecFrom(opts: { to?: number; before?: string; after?: strin
   return given[0]!;
 }
 
-/**
- * The 0-based index the item ends at, given the current order (ids, first to last), the
- * item moving and the spec; `anchor` is the id `--before` / `--after` resolved to.
- */
-export function targetIndex(order: string[], movingId: string, spec: MoveSpec, anchorId?: string): number {
-  const current = order.indexOf(movingId);
-  if (current < 0) throw new Error('moving item is not in the list');
-  const last = order.length - 1;
-  if ('to' in spec) {
-    checkPosition(spec.to, order.length, 'move', '--to');
-    return spec.to - 1;
-  }
-  if ('first' in spec) return 0;
-  if ('last' in spec) return last;
-  const anchor = anchorId === undefined ? -1 : order.indexOf(anchorId);
-  if (anchor < 0) throw new Error('anchor is not in the list');
-  if (anchor === current) throw usageError('cannot move an item before or after itself', 'name another module', 'invalid_move');
-  // Removing the item first shifts everything after it up by one.
-  const anchorAfterRemoval = anchor > current ? anchor - 1 : anchor;
-  return 'before' in spec ? anchorAfterRemoval : anchorAfterRemoval + 1;
+/** The module or video `--before` / `--after` names, as given; undefined for the other targets. */
+export function anchorOf(spec: MoveSpec): { flag: 'before' | 'after'; ref: string } | undefined {
+  if ('before' in spec) return { flag: 'before', ref: spec.before };
+  if ('after' in spec) return { flag: 'after', ref: spec.after };
+  return undefined;
 }
 
 /** Where a move puts the item, as the person said it; exactly one field is set. Ids are full ids. */
@@ -90,7 +75,6 @@ export function moveTargetArgs(target: MoveTarget): Record<string, unknown> {
   if (target.after !== undefined) args.p_after = target.after;
   return args;
 }
-
 
 /** The database's target for a spec; `anchorId` is the full id `--before` / `--after` names. */
 export function moveTargetFrom(spec: MoveSpec, anchorId?: string): MoveTarget {

@@ -1,14 +1,13 @@
 /**
  * The typed API over video rows and their storage objects: the database functions of
- * DESIGN.md section 3 (`begin_video`, `finish_video`, `move_video`, `remove_video`,
- * `upload_limits`) and the Storage calls the video commands and `gc` make.
+ * DESIGN.md section 3 (`begin_video`, `finish_video`, `remove_video`, `upload_limits`) and
+ * the Storage calls the video commands and `gc` make. Moves are in `moves.ts`.
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError } from '../base/errors.js';
 import { unknownRef } from './refs.js';
-import { moveTargetArgs, type MoveTarget } from './positions.js';
 import type { UploadLimits } from './upload/checks.js';
 import type { VideoMetadata } from './media.js';
 import type { StoredVideo, UploadBackend, UploadTarget } from './upload/queue.js';
@@ -146,24 +145,6 @@ export async function getVideo(api: Api, videoId: string): Promise<VideoRow> {
   const row = (data as unknown as VideoRow[] | null)?.[0];
   if (!row) throw unknownRef('video', videoId);
   return row;
-}
-
-/** What `move_video_to` answers: the moved video, where it is now and was, and how many the module has. */
-export interface MovedVideo {
-  id: string;
-  file_name: string;
-  key: string | null;
-  module_id: string;
-  order_index: number;
-  previous_order_index: number;
-  count: number;
-}
-
-/** Moves a video in one request: the database takes the target as given (ids are full ids). */
-export async function moveVideoTo(api: Api, videoId: string, target: MoveTarget): Promise<MovedVideo> {
-  const moved = await api.rpc<MovedVideo | null>('move_video_to', { p_video_id: videoId, ...moveTargetArgs(target) });
-  if (!moved) throw unknownRef('video', videoId);
-  return moved;
 }
 
 /** Deletes the row and closes the gap; its object path is queued for removal. */

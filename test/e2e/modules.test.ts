@@ -49,6 +49,7 @@ describe('bad input: one line, its exit code, nothing written', () => {
     ['--to past the end', () => ['module', 'move', 'alice-course', 'One', '--to', '4'], 2, /--to 4 is outside 1\.\.3/],
     ['--to 0', () => ['module', 'move', 'alice-course', 'One', '--to', '0'], 2, /positions start at 1/],
     ['two destinations', () => ['module', 'move', 'alice-course', 'One', '--first', '--to', '2'], 2, /only one/],
+    ['a blank --before', () => ['module', 'move', 'alice-course', 'One', '--before', ' '], 2, /missing module after --before/],
     ['an unknown session id', () => ['show', unknownId], 4, /not found|not yours/],
     ['an unknown session name', () => ['rename', 'No such course', 'X'], 4, /no session "No such course"/],
     ['an unknown module prefix', () => ['module', 'rename', 'ffff', 'X'], 4, /no module "ffff"/],

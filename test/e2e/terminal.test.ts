@@ -181,6 +181,24 @@ describe('missing arguments are picked from a list', () => {
     await alice.json(['module', 'move', session.id, 'Third', '--last']);
   });
 
+  it('video move with no target asks for the position among its module’s videos, then moves', async () => {
+    const clips = await alice.json<ModuleJson>(['module', 'add', session.id, 'Clips']);
+    const files = [join(dir, 'one.mp4'), join(dir, 'two.mp4')];
+    for (const [i, file] of files.entries()) await writeVideo(file, 64 * 1024 + i, 'mp4');
+    expect((await alice.run(['video', 'upload', clips.id, ...files])).exitCode).toBe(0);
+    const videos = await alice.json<Array<{ id: string; file_name: string }>>(['video', 'ls', clips.id]);
+    const run = pty(['video', 'move', videos[1]!.id], 100);
+    await run.waitFor(/Move to position/);
+    await run.waitFor(/before "one\.mp4"/);
+    await run.waitFor(/\(where it is now\)/);
+    run.write('\u001b[A');
+    run.write('\r');
+    const { exitCode } = await run.exited;
+    expect(exitCode, run.raw).toBe(0);
+    expect(run.screen().join('\n')).toMatch(/✓ two\.mp4 moved to position 1 of 2/);
+    expect((await alice.json<Array<{ file_name: string }>>(['video', 'ls', clips.id])).map((v) => v.file_name)).toEqual(['two.mp4', 'one.mp4']);
+  });
+
   it('without a terminal the same missing argument is exit 2 with the hint', async () => {
     for (const args of [['show'], ['video', 'ls'], ['video', 'rm', '--yes'], ['module', 'rename'], ['export']]) {
       const res = await alice.run(args);

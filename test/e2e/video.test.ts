@@ -73,6 +73,9 @@ describe('video upload, ls, move, url, rm', () => {
     const outOfRange = await alice.run(['video', 'move', ls[1]!.id, '--to', '3']);
     expect(outOfRange.exitCode).toBe(2);
     expect(outOfRange.stderr).toMatch(/--to 3 is outside 1\.\.2/);
+    const badAnchor = await alice.run(['video', 'move', ls[1]!.id, '--after', 'Intro']);
+    expect(badAnchor.exitCode).toBe(2);
+    expect(badAnchor.stderr).toMatch(/"Intro" is not a video id/);
 
     for (const [video, expected] of [
       [ls[0]!, firstSha],

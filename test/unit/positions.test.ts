@@ -1,23 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { checkPosition, checkPositive, moveSpecFrom, targetIndex, type MoveSpec } from '../../src/core/positions.js';
+import { anchorOf, checkPosition, checkPositive, moveSpecFrom } from '../../src/core/positions.js';
 import { CliError } from '../../src/base/errors.js';
 import { parsePosition } from '../../src/commands/runner.js';
 
 describe('checkPosition', () => {
-  it('accepts 1..n+1 to insert and 1..n to move', () => {
-    expect(() => checkPosition(8, 7, 'insert', '--at')).not.toThrow();
-    expect(() => checkPosition(1, 0, 'insert', '--at')).not.toThrow();
-    expect(() => checkPosition(7, 7, 'move', '--to')).not.toThrow();
+  it('accepts 1..n+1 to insert', () => {
+    expect(() => checkPosition(8, 7, '--at')).not.toThrow();
+    expect(() => checkPosition(1, 7, '--at')).not.toThrow();
+    expect(() => checkPosition(1, 0, '--at')).not.toThrow();
   });
 
   it('names the valid range in the hint', () => {
-    const err = thrown(() => checkPosition(9, 7, 'insert', '--at'));
+    const err = thrown(() => checkPosition(9, 7, '--at'));
     expect(err.exitCode).toBe(2);
     expect(err.message).toBe('--at 9 is outside 1..8');
     expect(err.hint).toBe('use --at 1..8');
-    expect(thrown(() => checkPosition(8, 7, 'move', '--to')).hint).toBe('use --to 1..7');
-    expect(thrown(() => checkPosition(0, 7, 'move', '--to')).hint).toBe('use --to 1..7');
-    expect(thrown(() => checkPosition(2, 0, 'insert', '--at')).hint).toBe('use --at 1');
+    expect(thrown(() => checkPosition(0, 7, '--at')).hint).toBe('use --at 1..8');
+    expect(thrown(() => checkPosition(2, 0, '--at')).hint).toBe('use --at 1');
   });
 
   it('refuses 0 and negatives without knowing the count', () => {
@@ -44,35 +43,12 @@ describe('moveSpecFrom', () => {
   });
 });
 
-describe('targetIndex', () => {
-  const order = ['a', 'b', 'c', 'd'];
-  const cases: Array<[string, string, MoveSpec, string | undefined, string[]]> = [
-    ['last to first', 'd', { first: true }, undefined, ['d', 'a', 'b', 'c']],
-    ['first to last', 'a', { last: true }, undefined, ['b', 'c', 'd', 'a']],
-    ['--to 2', 'd', { to: 2 }, undefined, ['a', 'd', 'b', 'c']],
-    ['--to its own place', 'b', { to: 2 }, undefined, ['a', 'b', 'c', 'd']],
-    ['before a later one', 'a', { before: 'c' }, 'c', ['b', 'a', 'c', 'd']],
-    ['before an earlier one', 'd', { before: 'b' }, 'b', ['a', 'd', 'b', 'c']],
-    ['after a later one', 'a', { after: 'c' }, 'c', ['b', 'c', 'a', 'd']],
-    ['after an earlier one', 'd', { after: 'a' }, 'a', ['a', 'd', 'b', 'c']],
-    ['after the last', 'b', { after: 'd' }, 'd', ['a', 'c', 'd', 'b']],
-    ['before its successor (no change)', 'b', { before: 'c' }, 'c', ['a', 'b', 'c', 'd']],
-  ];
-  for (const [label, moving, spec, anchor, expected] of cases) {
-    it(label, () => {
-      const index = targetIndex(order, moving, spec, anchor);
-      const rest = order.filter((id) => id !== moving);
-      rest.splice(index, 0, moving);
-      expect(rest).toEqual(expected);
-    });
-  }
-
-  it('range-checks --to against the count', () => {
-    expect(thrown(() => targetIndex(order, 'a', { to: 5 }, undefined)).hint).toBe('use --to 1..4');
-  });
-
-  it('refuses to move relative to itself', () => {
-    expect(thrown(() => targetIndex(order, 'b', { after: 'b' }, 'b')).exitCode).toBe(2);
+describe('anchorOf', () => {
+  it('names the module or video of --before and --after, as given', () => {
+    expect(anchorOf({ before: ' Joins ' })).toEqual({ flag: 'before', ref: ' Joins ' });
+    expect(anchorOf({ after: '0b9e' })).toEqual({ flag: 'after', ref: '0b9e' });
+    expect(anchorOf({ to: 2 })).toBeUndefined();
+    expect(anchorOf({ first: true })).toBeUndefined();
   });
 });
 

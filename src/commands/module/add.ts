@@ -30,7 +30,7 @@ export async function run(opts: AddOptions, ctx: Context): Promise<View> {
   } catch (err) {
     // A rejected position: count the modules (only on this path) to say which range is valid.
     if (opts.at !== undefined && err instanceof CliError && err.exitCode === ExitCode.usage) {
-      checkPosition(opts.at, (await listModules(api, session.id)).length, 'insert', '--at');
+      checkPosition(opts.at, (await listModules(api, session.id)).length, '--at');
     }
     throw err;
   }

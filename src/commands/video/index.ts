@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, examples, parseConcurrency, parsePosition } from '../runner.js';
 import { usageError } from '../../base/errors.js';
+import type { MoveFlags } from '../moves.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_EXPIRES } from '../../base/constants.js';
 
 /** Storage signs for up to a year; longer is almost surely a mistake. */
@@ -57,7 +58,7 @@ ${examples(['session video upload 9c1e intro.mp4 setup.mov', 'session video uplo
     .option('--last', 'to the last position')
     .addHelpText('after', examples(['session video move 7d3a --to 1', 'session video move 7d3a --after 0b9e', 'session video move 7d3a --last --json']))
     .action(
-      action(async (ctx, videoRef: string | undefined, opts: { to?: number; before?: string; after?: string; first?: boolean; last?: boolean }) =>
+      action(async (ctx, videoRef: string | undefined, opts: MoveFlags) =>
         (await import('./move.js')).run({ ...opts, video: videoRef }, ctx),
       ),
     );

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestBackend, type SignedInUser, type TestBackend } from '../support/backend.js';
 import { writeVideo as writeVideoFile } from '../support/media.js';
+import { waitUntilOpen } from '../support/open-files.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = process.env.SESSION_TEST_BIN ?? path.join(root, 'bin', 'session.js');
@@ -265,17 +266,14 @@ describe('apply', () => {
 
   it('exits 130 on Ctrl-C while checking files, and nothing is written', async () => {
     const dir = path.join(work, 'interrupt');
-    for (let i = 0; i < 8; i++) await writeVideo(path.join(dir, '01-big', `part-${i}.mp4`), 24 * 1024 * 1024 + i);
+    const parts = Array.from({ length: 8 }, (_, i) => path.join(dir, '01-big', `part-${i}.mp4`));
+    for (const [i, part] of parts.entries()) await writeVideo(part, 24 * 1024 * 1024 + i);
     const child = execa('node', [bin, 'import', dir], { cwd: work, reject: false, env: env(ada), extendEnv: false, timeout: 90_000 });
-    let sent = false;
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (!sent && chunk.toString().includes('Checking files')) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
+    // Sent while the CLI has one of the course's files open: it is reading them, before any row.
+    const open = await waitUntilOpen(child.pid!, parts);
+    child.kill('SIGINT');
     const r = await child;
-    expect(sent).toBe(true);
+    expect(parts).toContain(open);
     expect(r.exitCode, String(r.stderr)).toBe(130);
     expect(String(r.stderr)).toContain('interrupted');
     expect(String(r.stderr)).toContain('nothing was written');

@@ -14,6 +14,7 @@ import type { Api } from '../core/api.js';
 import type { StoredVideo, UploadInput } from '../core/upload/queue.js';
 import type { UploadLimits } from '../core/upload/checks.js';
 import type { HashCache } from '../core/upload/hash-cache.js';
+import type { MediaReads } from '../core/media.js';
 
 export type { ImportResult } from '../core/import/importer.js';
 
@@ -47,7 +48,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
     signal: interrupt.signal,
     progress,
     onRowsWritten: (applied: ImportApplied) => io.success(rowsLine(applied)),
-    upload: (api: Api, inputs: UploadInput[], o: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache; alsoStored: StoredVideo[] }) =>
+    upload: (api: Api, inputs: UploadInput[], o: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache; alsoStored: StoredVideo[]; mediaReads: MediaReads }) =>
       uploadInTerminal(ctx, api, inputs, { ...o, signal: interrupt.signal }),
   };
   try {

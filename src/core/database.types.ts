@@ -407,6 +407,7 @@ export type Database = {
         Returns: Json
       }
       session_tree: { Args: { p_session_id: string }; Returns: Json }
+      set_videos_media: { Args: { p_videos: Json }; Returns: number }
       upload_limits: { Args: Record<PropertyKey, never>; Returns: Json }
     }
     Enums: {

@@ -6,7 +6,7 @@
 import { mimeTypeOf } from './folder.js';
 import { familyOf } from './upload/checks.js';
 import { ManifestError, type ManifestIssue, type ManifestVideo } from './manifest.js';
-import { readVideoMetadata } from './media.js';
+import { MediaReads } from './media.js';
 import { formatClock } from '../base/units.js';
 import { forEachAtMost } from '../base/pool.js';
 
@@ -19,8 +19,9 @@ export const DURATION_TOLERANCE_MS = 50;
  * every video of `all` that states a duration. A file whose container cannot be read adds
  * nothing here: the upload checks refuse it with the reason before any row is written.
  * Throws ManifestError (exit 2, nothing written) when a stated duration does not match.
+ * `reads`: the run's container reads, so the file checks and the uploads read none of these again.
  */
-export async function importLength(all: ManifestVideo[], uploads: ManifestVideo[], parallel = 8): Promise<number | null> {
+export async function importLength(all: ManifestVideo[], uploads: ManifestVideo[], parallel = 8, reads: MediaReads = new MediaReads()): Promise<number | null> {
   const wanted = [...new Set([...uploads, ...all.filter((v) => v.durationMs !== null && v.durationMs !== undefined)])];
   // Each distinct file is read once, however many rows name it (a catalogue may reuse a clip).
   const paths = [...new Set(wanted.map((v) => v.absolutePath))];
@@ -28,7 +29,7 @@ export async function importLength(all: ManifestVideo[], uploads: ManifestVideo[
   await forEachAtMost(paths, parallel, async (path) => {
     // The container family as the upload checks name it (by extension; they check the contents).
     const family = familyOf(mimeTypeOf(path) ?? '') ?? 'other';
-    const probe = await readVideoMetadata(path, family);
+    const probe = await reads.read(path, family);
     byPath.set(path, probe.ok && probe.media ? probe.media.duration_ms : null);
   });
   const lengths = new Map<ManifestVideo, number | null>(wanted.map((v) => [v, byPath.get(v.absolutePath) ?? null]));

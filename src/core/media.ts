@@ -4,7 +4,7 @@
  * ranges asked for, so a 1 GiB MP4 with its `moov` box at the end costs a seek, not a read.
  * mediabunny is imported on first use: `--help` and commands that never read media do not load it.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 
 /** What a video's container says about it; the first five are stored on the `videos` row. */
 export interface VideoMetadata {
@@ -108,6 +108,35 @@ export async function readVideoMetadata(absPath: string, family: ContainerFamily
     return await probeTracks(own);
   } finally {
     if (!reader) await own.close();
+  }
+}
+
+/**
+ * Container reads of one run (an import: its plan, its file checks and its upload queue), each
+ * distinct file read once. A file is known by path, size and mtime: one that changes during the
+ * run is read again. Refusals are kept too (the same file gives the same answer).
+ */
+export class MediaReads {
+  private readonly probes = new Map<string, Promise<MediaProbe>>();
+
+  /** `readVideoMetadata`, answered from this run's earlier read of the same file when there is one. `file`: its stat, when the caller has it. */
+  async read(absPath: string, family: ContainerFamily, file?: { size: number; mtimeMs: number }): Promise<MediaProbe> {
+    if (!READABLE_FAMILIES.has(family)) return readVideoMetadata(absPath, family);
+    let info = file;
+    if (!info) {
+      try {
+        info = await stat(absPath);
+      } catch {
+        return readVideoMetadata(absPath, family); // says why it cannot be read
+      }
+    }
+    const key = JSON.stringify([absPath, family, info.size, info.mtimeMs]);
+    let probe = this.probes.get(key);
+    if (!probe) {
+      probe = readVideoMetadata(absPath, family);
+      this.probes.set(key, probe);
+    }
+    return probe;
   }
 }
 

@@ -79,13 +79,6 @@ function mediaParams(media: VideoMetadata | null | undefined): Record<string, nu
   return { p_duration_ms: media.duration_ms, p_width: media.width, p_height: media.height, p_video_codec: media.video_codec, p_audio_codec: media.audio_codec };
 }
 
-/** Records a row's metadata (import creates rows before their files are read for upload). Owners may update their rows. */
-export async function setVideoMedia(api: Api, videoId: string, media: VideoMetadata): Promise<void> {
-  const { duration_ms, width, height, video_codec, audio_codec } = media;
-  const { error } = await api.client.from('videos').update({ duration_ms, width, height, video_codec, audio_codec }).eq('id', videoId);
-  if (error) throw fromPostgrestError(error);
-}
-
 /** `finish_video` with the sha256 of the bytes (and their probe, when known): the row becomes `ready`. */
 export async function finishVideo(api: Api, videoId: string, hashes: { sha256: string; probe: string | null }): Promise<VideoRow> {
   const row = await api.rpc<VideoRow | null>('finish_video', { p_video_id: videoId, p_sha256: hashes.sha256, p_probe_sha256: hashes.probe });
@@ -122,7 +115,6 @@ export function uploadBackend(api: Api): UploadBackend {
     limits: () => uploadLimits(api),
     begin: (req) => beginVideo(api, req) as Promise<UploadTarget>,
     finish: (id, hashes) => finishVideo(api, id, hashes) as Promise<UploadTarget>,
-    setMedia: (id, media) => setVideoMedia(api, id, media),
     storedLike: (sizes) => storedVideosLike(api, sizes),
     copy: (from, to) => copyObject(api, from, to),
     setKey: async (id, key) => {

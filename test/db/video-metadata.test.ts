@@ -1,9 +1,10 @@
 // Video metadata (migration 20261206300000): the columns and their checks, begin_video's new
-// parameters, and the duration totals of list_sessions, session_tree and list_modules.
+// parameters, the duration totals of list_sessions, session_tree and list_modules, and
+// set_videos_media (migration 20261207000000): an import's metadata in one request.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { asUser, createUser, freshDatabase, sqlState, type FreshDatabase, type TestUser } from '../support/db.js';
+import { asAnon, asOperator, asServiceRole, asUser, createUser, freshDatabase, sqlState, type FreshDatabase, type TestUser } from '../support/db.js';
 import { addModule, createSession, sha256Of } from './fixtures.js';
 
 let db: FreshDatabase;
@@ -147,5 +148,92 @@ describe('duration totals', () => {
     const tree = await asUser(db.api, alice, async (c) => (await c.query('select public.session_tree($1) as t', [s.id])).rows[0].t);
     expect(tree.duration_ms).toBe(0);
     expect(await asUser(db.api, alice, async (c) => (await c.query('select public.list_modules($1) as r', [s.id])).rows[0].r)).toEqual([]);
+  });
+});
+
+describe('set_videos_media', () => {
+  const webm: Media = { duration_ms: 2_007, width: 160, height: 120, video_codec: 'vp9', audio_codec: 'opus' };
+  const columns = 'duration_ms, width, height, video_codec, audio_codec';
+  const none: Media = { duration_ms: null, width: null, height: null, video_codec: null, audio_codec: null };
+
+  async function rowsWithout(user: TestUser, n: number): Promise<string[]> {
+    const s = await createSession(db, user);
+    const m = await addModule(db, user, s.id, 'M');
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push((await asUser(db.api, user, async (c) => (await begin(c, m.id, {}, { name: `v${i}.mp4` })).rows[0])).id);
+    return ids;
+  }
+
+  async function media(id: string): Promise<Media> {
+    return (await db.pool.query(`select ${columns} from public.videos where id = $1`, [id])).rows[0];
+  }
+
+  function set(c: pg.PoolClient, videos: unknown): Promise<number> {
+    return c.query('select public.set_videos_media($1::jsonb) as n', [JSON.stringify(videos)]).then((r) => r.rows[0].n);
+  }
+
+  it('fills the metadata of many of the owner\'s rows in one call, and answers how many changed', async () => {
+    const ids = await rowsWithout(alice, 3);
+    const n = await asUser(db.api, alice, (c) =>
+      set(c, [
+        { id: ids[0], ...lecture },
+        { id: ids[1], ...webm },
+        { id: ids[2], duration_ms: 1_046, width: 160, height: 90, video_codec: 'h264', audio_codec: null },
+      ]),
+    );
+    expect(n).toBe(3);
+    expect(await media(ids[0]!)).toEqual(lecture);
+    expect(await media(ids[1]!)).toEqual(webm);
+    expect(await media(ids[2]!)).toEqual({ duration_ms: 1_046, width: 160, height: 90, video_codec: 'h264', audio_codec: null });
+  });
+
+  it('never overwrites metadata a row has, and takes the first of an id given twice', async () => {
+    const [known, fresh] = await rowsWithout(alice, 2);
+    await asUser(db.api, alice, (c) => set(c, [{ id: known, ...lecture }]));
+    const n = await asUser(db.api, alice, (c) => set(c, [{ id: known, ...webm }, { id: fresh, ...webm }, { id: fresh, ...lecture }]));
+    expect(n).toBe(1);
+    expect(await media(known!)).toEqual(lecture);
+    expect(await media(fresh!)).toEqual(webm);
+    expect(await asUser(db.api, alice, (c) => set(c, []))).toBe(0);
+  });
+
+  it('leaves other authors\' rows alone, also for an operator, and the service role changes none', async () => {
+    const [bobs] = await rowsWithout(bob, 1);
+    expect(await asUser(db.api, alice, (c) => set(c, [{ id: bobs, ...lecture }]))).toBe(0);
+    expect(await asOperator(db.api, olga, (c) => set(c, [{ id: bobs, ...lecture }]))).toBe(0);
+    expect(await sqlState(asServiceRole(db.api, (c) => set(c, [{ id: bobs, ...lecture }])))).toBe('42501');
+    expect(await media(bobs!)).toEqual(none);
+    // Unknown ids are skipped too.
+    expect(await asUser(db.api, alice, (c) => set(c, [{ id: randomUUID(), ...lecture }]))).toBe(0);
+  });
+
+  it('is not callable without signing in', async () => {
+    const [id] = await rowsWithout(alice, 1);
+    expect(await sqlState(asAnon(db.api, (c) => set(c, [{ id, ...lecture }])))).toBe('42501');
+    const grants = await db.pool.query(
+      `select r.rolname, has_function_privilege(r.rolname, 'public.set_videos_media(jsonb)', 'execute') as can
+       from pg_roles r where r.rolname in ('anon', 'authenticated', 'public') order by r.rolname`,
+    );
+    expect(grants.rows).toEqual([
+      { rolname: 'anon', can: false },
+      { rolname: 'authenticated', can: true },
+    ]);
+    expect(await media(id!)).toEqual(none);
+  });
+
+  it.each([
+    [{ duration_ms: -1 }, '23514'],
+    [{ duration_ms: 1_000, width: 1920 }, '23514'],
+    [{ duration_ms: 1_000, width: 1920, height: 20_000 }, '23514'],
+    [{ duration_ms: 1_000, video_codec: 'H.264' }, '23514'],
+    [{ duration_ms: 1.5 }, '22P02'],
+  ])('refuses %j with the table checks (%s), writing nothing', async (bad, state) => {
+    const [ok, wrong] = await rowsWithout(alice, 2);
+    expect(await sqlState(asUser(db.api, alice, (c) => set(c, [{ id: ok, ...lecture }, { id: wrong, ...bad }])))).toBe(state);
+    expect(await media(ok!)).toEqual(none);
+  });
+
+  it.each([[{}], ['not an array'], [[1]], [[{ id: 'nope' }]], [[{ duration_ms: 5 }]]])('refuses p_videos %j with 22023', async (videos) => {
+    expect(await sqlState(asUser(db.api, alice, (c) => set(c, videos)))).toBe('22023');
   });
 });

@@ -1,43 +1,79 @@
 // Video lengths through `session import` and `session export`: the plan says how much video it
 // adds, imported rows get their metadata, export writes duration_ms, and a re-import checks it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The metadata of an import's rows is written in one request (counted by a proxy between the built
+// CLI and the local backend), and each file's container is read once per run (counted in process).
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execa, type Result } from 'execa';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { startTestBackend, type SignedInUser, type TestBackend } from '../support/backend.js';
 import { fixturePath } from '../support/media-files.js';
+import { FileRangeReader, readVideoMetadata, type ContainerFamily } from '../../src/core/media.js';
+import { IO } from '../../src/base/io.js';
+import { createContext } from '../../src/core/context.js';
+import { run as runImport } from '../../src/commands/import.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = process.env.SESSION_TEST_BIN ?? path.join(root, 'bin', 'session.js');
 
 let backend: TestBackend;
 let work: string;
+let proxy: Server;
+let proxyUrl: string;
+const seen: string[] = [];
+
+/** Forwards every request to the backend as is (Host included) and records its method and path. */
+function countingProxy(target: URL): Promise<Server> {
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${new URL(req.url ?? '/', target).pathname}`);
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
 
 beforeAll(async () => {
   backend = await startTestBackend();
   work = await mkdtemp(path.join(tmpdir(), 'media-import-e2e-'));
+  proxy = await countingProxy(new URL(backend.url));
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 }, 120_000);
 
 afterAll(async () => {
+  proxy?.close();
   await backend?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function cli(user: SignedInUser, args: string[]): Promise<Result> {
+function env(user: SignedInUser, url = backend.url): Record<string, string> {
+  return {
+    SUPABASE_URL: url,
+    SUPABASE_ANON_KEY: backend.anonKey,
+    SESSION_ACCESS_TOKEN: user.session.access_token,
+    XDG_CONFIG_HOME: path.join(work, `config-${user.id}`),
+    XDG_STATE_HOME: path.join(work, `state-${user.id}`),
+    NO_COLOR: '1',
+    CI: 'true',
+  };
+}
+
+function cli(user: SignedInUser, args: string[], url = backend.url): Promise<Result> {
   return execa('node', [bin, ...args], {
     cwd: work,
     reject: false,
-    env: {
-      SUPABASE_URL: backend.url,
-      SUPABASE_ANON_KEY: backend.anonKey,
-      SESSION_ACCESS_TOKEN: user.session.access_token,
-      XDG_CONFIG_HOME: path.join(work, `config-${user.id}`),
-      XDG_STATE_HOME: path.join(work, `state-${user.id}`),
-      NO_COLOR: '1',
-      CI: 'true',
-    },
+    env: env(user, url),
     extendEnv: false,
     timeout: 60_000,
   });
@@ -106,5 +142,86 @@ describe('lengths in import and export', () => {
     expect(String(refused.stderr)).toMatch(/wrong\.yaml:\d+: sessions\[0\]\.modules\[1\]\.videos\[0\]\.file: files\/02-more\/demo\.mkv lasts 1046 ms \(0:01\), not the 90000 ms the manifest states/);
     const { data } = await bob.client.from('sessions').select('id').eq('key', 'media-course-2');
     expect(data).toEqual([]);
+  }, 120_000);
+});
+
+/** Six different videos in two modules (every container the reader parses). */
+const COURSE: Array<[string, string]> = [
+  ['01-intro/lecture.mp4', 'lecture.mp4'],
+  ['01-intro/talk.webm', 'vp9-opus.webm'],
+  ['01-intro/demo.mkv', 'h264-aac.mkv'],
+  ['02-more/tiny.mov', 'tiny.mov'],
+  ['02-more/old.webm', 'vp8-vorbis.webm'],
+  ['02-more/fast.mp4', 'faststart.mp4'],
+];
+
+async function courseFolder(name: string): Promise<string> {
+  const source = path.join(work, name);
+  for (const [file, fixture] of COURSE) {
+    await mkdir(path.dirname(path.join(source, file)), { recursive: true });
+    await copyFile(fixturePath(fixture), path.join(source, file));
+  }
+  return source;
+}
+
+/** What each file's container says, read here directly: what the rows must hold. */
+async function expectedMedia(): Promise<Array<[string, Record<string, unknown>]>> {
+  const families: Record<string, ContainerFamily> = { mp4: 'isobmff', mov: 'isobmff', webm: 'matroska', mkv: 'matroska' };
+  const out: Array<[string, Record<string, unknown>]> = [];
+  for (const [file, fixture] of COURSE) {
+    const probe = await readVideoMetadata(fixturePath(fixture), families[path.extname(fixture).slice(1)]!);
+    if (!probe.ok || !probe.media) throw new Error(`${fixture} has no metadata`);
+    const { duration_ms, width, height, video_codec, audio_codec } = probe.media;
+    out.push([path.basename(file), { duration_ms, width, height, video_codec, audio_codec }]);
+  }
+  return out;
+}
+
+async function storedMedia(user: SignedInUser, key: string): Promise<Array<[string, Record<string, unknown>]>> {
+  const tree = (await treeOf(user, key)) as unknown as { modules: Array<{ videos: Array<Record<string, unknown> & { file_name: string }> }> };
+  return tree.modules.flatMap((m) =>
+    m.videos.map((v) => [v.file_name, { duration_ms: v.duration_ms, width: v.width, height: v.height, video_codec: v.video_codec, audio_codec: v.audio_codec }] as [string, Record<string, unknown>]),
+  );
+}
+
+describe('the metadata of an import', () => {
+  it('is written in one request for all new rows, not one update per file', async () => {
+    const cy = await backend.signedInUser();
+    const source = await courseFolder('one-request');
+    seen.length = 0;
+    const imported = await cli(cy, ['import', source, '--json'], proxyUrl);
+    expect(imported.exitCode, String(imported.stderr)).toBe(0);
+    const requests = [...seen];
+    expect(JSON.parse(String(imported.stdout)).uploads.files.map((f: { status: string }) => f.status)).toEqual(COURSE.map(() => 'uploaded'));
+    expect(requests.filter((r) => r === 'POST /rest/v1/rpc/set_videos_media')).toHaveLength(1);
+    expect(requests.filter((r) => r.startsWith('PATCH /rest/v1/videos'))).toEqual([]);
+    expect(requests.filter((r) => r === 'POST /rest/v1/rpc/import_session')).toHaveLength(1);
+    expect(Object.fromEntries(await storedMedia(cy, 'one-request'))).toEqual(Object.fromEntries(await expectedMedia()));
+
+    // Nothing to record when every row has its metadata: the same import again sends no such request.
+    seen.length = 0;
+    const again = await cli(cy, ['import', source], proxyUrl);
+    expect(again.exitCode, String(again.stderr)).toBe(0);
+    expect(seen.filter((r) => r.includes('set_videos_media') || r.startsWith('PATCH /rest/v1/videos'))).toEqual([]);
+  }, 120_000);
+
+  it('reads each file\'s container once: for the plan, the file checks and the uploads together', async () => {
+    const dee = await backend.signedInUser();
+    const source = await courseFolder('read-once');
+    const opened = vi.spyOn(FileRangeReader, 'open');
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.resume();
+    stderr.resume();
+    try {
+      const io = new IO({ stdout, stderr, env: env(dee), json: true, noInput: true });
+      await runImport({ source, dryRun: false, prune: false, printManifest: false, yes: true }, createContext(io, { cwd: work }));
+      const reads = new Map<string, number>();
+      for (const [file] of opened.mock.calls) reads.set(String(file), (reads.get(String(file)) ?? 0) + 1);
+      expect(Object.fromEntries(reads)).toEqual(Object.fromEntries(COURSE.map(([file]) => [path.join(source, file), 1])));
+    } finally {
+      opened.mockRestore();
+    }
+    expect(Object.fromEntries(await storedMedia(dee, 'read-once'))).toEqual(Object.fromEntries(await expectedMedia()));
   }, 120_000);
 });

@@ -1,8 +1,8 @@
-import { copyFile, mkdtemp, rm, truncate } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, truncate, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileRangeReader, formatFrameSize, readVideoMetadata, type ContainerFamily } from '../../src/core/media.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FileRangeReader, formatFrameSize, MediaReads, readVideoMetadata, type ContainerFamily } from '../../src/core/media.js';
 import { formatClock as formatDuration } from '../../src/base/units.js';
 import { fixturePath, padMdat } from '../support/media-files.js';
 
@@ -117,5 +117,40 @@ describe('formatting', () => {
   it('formats a frame size with a multiplication sign', () => {
     expect(formatFrameSize(1920, 1080)).toBe('1920×1080');
     expect(formatFrameSize(null, 1080)).toBeNull();
+  });
+});
+
+describe('MediaReads: one container read per file and run', () => {
+  it('answers the same file from its first read, and reads it again once it changed', async () => {
+    const file = join(dir, 'cached.webm');
+    await copyFile(fixturePath('vp9-opus.webm'), file);
+    const opened = vi.spyOn(FileRangeReader, 'open');
+    try {
+      const reads = new MediaReads();
+      const first = await reads.read(file, 'matroska');
+      expect(first).toEqual(await readVideoMetadata(fixturePath('vp9-opus.webm'), 'matroska'));
+      opened.mockClear();
+      expect(await Promise.all([reads.read(file, 'matroska'), reads.read(file, 'matroska')])).toEqual([first, first]);
+      expect(opened).not.toHaveBeenCalled();
+      // Another run reads it again.
+      await new MediaReads().read(file, 'matroska');
+      expect(opened).toHaveBeenCalledTimes(1);
+      // A changed file (same path, new mtime and size) is read again, and answers for its new bytes.
+      await copyFile(fixturePath('lecture.mp4'), file);
+      await utimes(file, new Date(), new Date(Date.now() + 5_000));
+      const changed = await reads.read(file, 'isobmff');
+      expect(opened).toHaveBeenCalledTimes(2);
+      expect(changed).toMatchObject({ ok: true, media: { duration_ms: 2000, container: 'MP4' } });
+      // Refusals are kept as well; a file not read for metadata (AVI) opens nothing.
+      await truncate(file, 1000);
+      const cut = await reads.read(file, 'isobmff');
+      expect(cut.ok).toBe(false);
+      expect(await reads.read(file, 'isobmff')).toEqual(cut);
+      expect(opened).toHaveBeenCalledTimes(3);
+      expect(await reads.read(fixturePath('clip.avi'), 'avi')).toMatchObject({ ok: true, media: null });
+      expect(opened).toHaveBeenCalledTimes(3);
+    } finally {
+      opened.mockRestore();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { exitCodeFor, type StoredVideo, type UploadInput, type UploadReport } fr
 import type { Api } from '../../core/api.js';
 import type { UploadLimits } from '../../core/upload/checks.js';
 import type { HashCache } from '../../core/upload/hash-cache.js';
+import type { MediaReads } from '../../core/media.js';
 import { DEFAULT_CONCURRENCY } from '../../base/constants.js';
 import { uploadReportView } from './views.js';
 
@@ -44,6 +45,8 @@ export interface TerminalUploadOptions {
   alsoStored?: StoredVideo[];
   /** The caller's Ctrl-C (import has its own handler for every phase): no handler is installed here then. */
   signal?: AbortSignal;
+  /** Containers the caller read already (import read them to plan and check): not read again. */
+  mediaReads?: MediaReads;
 }
 
 /**
@@ -91,6 +94,7 @@ export async function uploadInTerminal(ctx: Context, api: Api, inputs: UploadInp
       limits: opts.limits ?? null,
       debug: (line) => ctx.io.debug(`tus ${line}`),
       ...(opts.alsoStored ? { alsoStored: opts.alsoStored } : {}),
+      ...(opts.mediaReads ? { mediaReads: opts.mediaReads } : {}),
     });
   } finally {
     await progress.stop();

@@ -12,12 +12,13 @@ import { planImport, writesRows, type DesiredSession, type Plan, type PlanAction
 import type { HashCache } from '../upload/hash-cache.js';
 import type { StoredVideo, UploadInput, UploadReport } from '../upload/queue.js';
 import type { UploadLimits } from '../upload/checks.js';
+import type { MediaReads } from '../media.js';
 import { describeLocalFiles } from './local-files.js';
 import { interrupted } from './interrupt.js';
 import type { ImportProgress } from './progress.js';
 import { applyRows, checkRowsSize, rowsPayload, type ImportApplied } from './rows.js';
 import { readImportSource, type ImportSource } from './source.js';
-import { checkUploads, filesByKey, uploadFiles, uploadInputs } from './uploads.js';
+import { checkUploads, filesByKey, recordMedia, uploadFiles, uploadInputs } from './uploads.js';
 
 export type { ImportApplied } from './rows.js';
 
@@ -35,7 +36,7 @@ export interface ImportDeps {
   /** Called once the row phase committed, before any upload. */
   onRowsWritten?: (applied: ImportApplied) => void;
   /** Sends the files (the command layer draws progress and handles Ctrl-C around core/upload). */
-  upload: (api: Api, inputs: UploadInput[], opts: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache; alsoStored: StoredVideo[] }) => Promise<UploadReport>;
+  upload: (api: Api, inputs: UploadInput[], opts: { concurrency: number; limits: UploadLimits | null; hashCache: HashCache; alsoStored: StoredVideo[]; mediaReads: MediaReads }) => Promise<UploadReport>;
 }
 
 /** Everything the plan was made from, kept for applying it. */
@@ -48,6 +49,8 @@ export interface PreparedImport {
   api: Api;
   /** The length the files to upload add, from their containers (null when none is known). */
   uploadDurationMs: number | null;
+  /** Every container this import reads, read once: by the plan, then the file checks and the uploads. */
+  mediaReads: MediaReads;
 }
 
 /** What `import --json` prints: the plan, and once applied what the database did and the upload report. */
@@ -91,12 +94,13 @@ export async function prepareImport(req: ImportRequest, deps: ImportDeps): Promi
   if (writesRows(plan)) checkRowsSize(rowsPayload(desired, plan, new Map(), req.prune));
   // The length the uploads add; also checks the duration_ms a manifest states (an export's).
   const files = filesByKey(source.manifest);
-  const { importLength } = await import('../media-plan.js');
+  const [{ importLength }, { MediaReads }] = await Promise.all([import('../media-plan.js'), import('../media.js')]);
+  const mediaReads = new MediaReads();
   // Only the files about to be sent: an unchanged row matched its file by sha256 already, and
   // re-importing an unchanged course reads no file (README).
   const sending = uploadFiles(plan.actions, files);
-  const uploadDurationMs = await importLength(sending, sending);
-  return { source, desired, current, plan, hashCache, api, uploadDurationMs };
+  const uploadDurationMs = await importLength(sending, sending, undefined, mediaReads);
+  return { source, desired, current, plan, hashCache, api, uploadDurationMs, mediaReads };
 }
 
 export interface ApplyOptions {
@@ -120,7 +124,8 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
   const files = filesByKey(prepared.source.manifest);
   const { uploadLimits } = await import('../videos.js');
   const limits = uploads.length > 0 ? await uploadLimits(api) : null;
-  const mimeTypes = limits ? await checkUploads(uploads, files, limits, prepared.source.manifest.locate) : new Map<string, string>();
+  const checked = limits ? await checkUploads(uploads, files, limits, prepared.source.manifest.locate, prepared.mediaReads) : null;
+  const mimeTypes = checked?.mimeTypes ?? new Map<string, string>();
   if (deps.signal.aborted) throw interrupted('before writing');
 
   // Ready videos this import may delete: their objects stay in Storage until the purge below, so a
@@ -165,6 +170,15 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
     await purge();
     return { result, failure: null };
   }
+  // The metadata the file checks read, for every row still without it: one request, not one per file.
+  if (checked) {
+    try {
+      await recordMedia(api, inputs, checked.media, opts.cwd);
+    } catch (err) {
+      await purge();
+      throw err;
+    }
+  }
   const { exitCodeFor } = await import('../upload/queue.js');
   const report = await deps.upload(api, inputs, {
     alsoStored,
@@ -172,6 +186,7 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
     limits,
     // Every file was hashed for the plan: the queue need not read it again.
     hashCache: prepared.hashCache,
+    mediaReads: prepared.mediaReads,
   });
   await purge();
   result.uploads = { files: report.files };

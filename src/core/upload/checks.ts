@@ -4,7 +4,7 @@ import { basename, extname, resolve } from 'node:path';
 import { controlCharacterProblem } from '../names.js';
 import { formatBytes } from '../../base/units.js';
 import { forEachAtMost } from '../../base/pool.js';
-import { readVideoMetadata, unplayable, type VideoMetadata } from '../media.js';
+import { readVideoMetadata, unplayable, type MediaReads, type VideoMetadata } from '../media.js';
 
 /** What `upload_limits()` answers: the bucket's size limit (bytes, null = none) and MIME list (null = any). */
 export interface UploadLimits {
@@ -99,9 +99,9 @@ export function allowedSpelling(mime: string, allowed: string[] | null): string 
  * Checks one file before any byte is sent: exists, regular, readable, non-empty, within
  * the size limit, an allowed type by extension, that type confirmed by the file's signature
  * (a renamed text file is refused), and a playable container (core/media.ts: its index read,
- * not the whole file). The reason is one line naming the file.
+ * not the whole file; from `reads` when this run read it already). The reason is one line naming the file.
  */
-export async function checkFile(file: string, limits: UploadLimits): Promise<FileCheck> {
+export async function checkFile(file: string, limits: UploadLimits, reads?: MediaReads): Promise<FileCheck> {
   const refuse = (reason: string): FileCheck => ({ ok: false, file, reason: `${file}: ${reason}` });
   const absPath = resolve(file);
   // The file name is stored and shown to others: the database refuses control characters in it too.
@@ -146,7 +146,7 @@ export async function checkFile(file: string, limits: UploadLimits): Promise<Fil
   if (!want || want !== got) {
     return refuse(`not a video: its contents are ${detected}, not ${extname(absPath).slice(1)}; allowed: ${allowedText}`);
   }
-  const probe = await readVideoMetadata(absPath, want);
+  const probe = reads ? await reads.read(absPath, want, info) : await readVideoMetadata(absPath, want);
   if (!probe.ok) return refuse(unplayable(probe.reason));
   return {
     ok: true,
@@ -166,10 +166,10 @@ export async function detectType(absPath: string): Promise<string | null> {
 }
 
 /** Checks every file (in parallel, a few at a time), keeping the order given. */
-export async function checkFiles(files: string[], limits: UploadLimits, parallel = 8): Promise<FileCheck[]> {
+export async function checkFiles(files: string[], limits: UploadLimits, parallel = 8, reads?: MediaReads): Promise<FileCheck[]> {
   const results: FileCheck[] = new Array(files.length);
   await forEachAtMost(files, parallel, async (file, i) => {
-    results[i] = await checkFile(file, limits);
+    results[i] = await checkFile(file, limits, reads);
   });
   return results;
 }

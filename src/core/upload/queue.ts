@@ -3,7 +3,7 @@ import { CliError, ExitCode, firstLine, type ExitCodeValue } from '../../base/er
 import { checkFiles, type CheckedFile, type UploadLimits } from './checks.js';
 import { probeFile, sha256File } from './hash.js';
 import type { HashCache } from './hash-cache.js';
-import type { VideoMetadata } from '../media.js';
+import type { MediaReads, VideoMetadata } from '../media.js';
 import { DEFAULT_CONCURRENCY } from '../../base/constants.js';
 import { forEachAtMost } from '../../base/pool.js';
 import type { UploadEvent, UploadFileReport, UploadStatus } from '../../base/upload-events.js';
@@ -54,8 +54,6 @@ export interface UploadBackend {
   begin(req: { moduleId: string; fileName: string; size: number; sha256: string | null; mimeType: string; media?: VideoMetadata | null }): Promise<UploadTarget>;
   /** `finish_video(id, sha256, probe)`: marks the row `ready` with the hash of its bytes. */
   finish(videoId: string, hashes: { sha256: string; probe: string | null }): Promise<UploadTarget>;
-  /** Records the container's metadata on a row created without it (by an import). */
-  setMedia?(videoId: string, media: VideoMetadata): Promise<void>;
   /** Sets a row's import key, when an input carries one the row lacks. */
   setKey?(videoId: string, key: string): Promise<void>;
   /** The caller's `ready` videos of these sizes (one request per run): where the same bytes may already be stored. */
@@ -83,6 +81,8 @@ export interface UploadQueueOptions {
   signal?: AbortSignal;
   /** Remembers sha256 by file (path, size, mtime, ctime, inode), so a re-run does not read a large file again. */
   hashCache?: Pick<HashCache, 'get' | 'set'>;
+  /** The run's container reads (an import's): files its plan and checks read are not read again. */
+  mediaReads?: MediaReads;
   onEvent?: (event: UploadEvent) => void;
 }
 
@@ -117,7 +117,7 @@ interface Planned {
  * Never throws for a file's failure: `run` returns a report with one entry per input.
  */
 export class UploadQueue {
-  private readonly opts: Required<Omit<UploadQueueOptions, 'signal' | 'onEvent' | 'hashCache'>> & Pick<UploadQueueOptions, 'signal' | 'onEvent' | 'hashCache'>;
+  private readonly opts: Required<Omit<UploadQueueOptions, 'signal' | 'onEvent' | 'hashCache' | 'mediaReads'>> & Pick<UploadQueueOptions, 'signal' | 'onEvent' | 'hashCache' | 'mediaReads'>;
   private readonly sameBytes = new Map<string, Promise<unknown>>();
   /** The caller's stored videos by size, asked once per run. */
   private stored: Promise<Map<number, StoredVideo[]>> | null = null;
@@ -138,7 +138,7 @@ export class UploadQueue {
     const reports: UploadFileReport[] = new Array(inputs.length);
     if (inputs.length === 0) return { files: [], interrupted: false };
     const limits = await this.opts.backend.limits();
-    const checks = await checkFiles(inputs.map((i) => i.path), limits);
+    const checks = await checkFiles(inputs.map((i) => i.path), limits, undefined, this.opts.mediaReads);
 
     const planned: Array<Planned & { turnDone: Promise<void> }> = [];
     const seen = new Map<string, number>();
@@ -245,7 +245,6 @@ export class UploadQueue {
     passTurn();
     setVideoId(video.id);
     if (input.key && this.opts.backend.setKey && video.key !== input.key) await this.opts.backend.setKey(video.id, input.key);
-    if ('video' in input && checked.media && this.opts.backend.setMedia && input.video.duration_ms == null) await this.opts.backend.setMedia(video.id, checked.media);
 
     if (video.status === 'ready' && known && video.sha256 === known) {
       // Same bytes under another name: the report names the row it matched.

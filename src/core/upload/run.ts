@@ -1,5 +1,6 @@
 import type { Api } from '../api.js';
 import type { UploadLimits } from './checks.js';
+import type { MediaReads } from '../media.js';
 import type { HashCache } from './hash-cache.js';
 import type { StoredVideo, UploadBackend, UploadEvent, UploadInput, UploadReport } from './queue.js';
 
@@ -27,6 +28,8 @@ export interface RunUploadsOptions {
    * rows, before their files are purged): same bytes found there are copied, not sent.
    */
   alsoStored?: StoredVideo[];
+  /** The run's container reads (an import's), so no file's container is read twice. */
+  mediaReads?: MediaReads;
 }
 
 /**
@@ -73,5 +76,6 @@ export async function runUploads(api: Api, inputs: UploadInput[], opts: RunUploa
     hashCache: opts.hashCache,
   };
   if (opts.onEvent) queueOptions.onEvent = opts.onEvent;
+  if (opts.mediaReads) queueOptions.mediaReads = opts.mediaReads;
   return new UploadQueue(queueOptions).run(inputs);
 }

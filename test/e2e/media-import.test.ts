@@ -224,4 +224,25 @@ describe('the metadata of an import', () => {
     }
     expect(Object.fromEntries(await storedMedia(dee, 'read-once'))).toEqual(Object.fromEntries(await expectedMedia()));
   }, 120_000);
+
+  it('a failed metadata request ends the import with the rows in place and says to run it again, which completes it', async () => {
+    const eve = await backend.signedInUser();
+    const source = await courseFolder('media-refused');
+    await backend.db.pool.query('revoke execute on function public.set_videos_media(jsonb) from authenticated');
+    let failed: Result;
+    try {
+      failed = await cli(eve, ['import', source]);
+    } finally {
+      await backend.db.pool.query('grant execute on function public.set_videos_media(jsonb) to authenticated');
+    }
+    const stderr = String(failed.stderr);
+    expect(failed.exitCode, stderr).not.toBe(0);
+    expect(stderr).toMatch(/^error: the rows are written, but recording the videos' metadata failed: /m);
+    expect(stderr).toMatch(/^hint: the rows are in place: run the same import again; it records the metadata and uploads the files$/m);
+    expect((await treeOf(eve, 'media-refused')).modules.flatMap((m) => m.videos)).toHaveLength(COURSE.length);
+
+    const again = await cli(eve, ['import', source]);
+    expect(again.exitCode, String(again.stderr)).toBe(0);
+    expect(Object.fromEntries(await storedMedia(eve, 'media-refused'))).toEqual(Object.fromEntries(await expectedMedia()));
+  }, 120_000);
 });

@@ -7,7 +7,7 @@
 import type { Api } from '../api.js';
 import type { Context } from '../context.js';
 import type { SessionTree } from '../content.js';
-import { ExitCode, CliError } from '../../base/errors.js';
+import { ExitCode, CliError, toCliError } from '../../base/errors.js';
 import { planImport, writesRows, type DesiredSession, type Plan, type PlanAction } from '../plan.js';
 import type { HashCache } from '../upload/hash-cache.js';
 import type { StoredVideo, UploadInput, UploadReport } from '../upload/queue.js';
@@ -176,7 +176,14 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
       await recordMedia(api, inputs, checked.media, opts.cwd);
     } catch (err) {
       await purge();
-      throw err;
+      const cause = toCliError(err);
+      throw new CliError(`the rows are written, but recording the videos' metadata failed: ${cause.message}`, {
+        code: cause.code,
+        // The cause's own hint speaks of ids and refs; what helps here is the state the import left.
+        hint: 'the rows are in place: run the same import again; it records the metadata and uploads the files',
+        exitCode: cause.exitCode,
+        cause: err,
+      });
     }
   }
   const { exitCodeFor } = await import('../upload/queue.js');

@@ -9,7 +9,7 @@
 //          unchanged (target: under 3 s); beside two clients without import_session: one request per
 //          row, and a realistic bulk client (one insert per table).
 //
-//   npm run build && node bench/import.mjs [--mode plan|apply|all] [--modules N] [--videos N] [--bytes 512]
+//   npm run build && node bench/import.mjs [--mode plan|apply|all] [--modules N] [--videos N] [--bytes 1024]
 //                                          [--concurrency 3] [--reruns 3] [--statement-timeout 8s]
 //
 // The server (bench/import.server.ts: ephemeral PostgreSQL, migrations, the local backend) is bundled
@@ -18,7 +18,7 @@
 // phase: plan (reads), rows (the row writes), bytes (tus uploads and finish_video).
 // Prints the load average and a table, and writes bench/results/import.json.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
@@ -29,13 +29,14 @@ import { parseArgs } from 'node:util';
 import { createClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import { repoRoot, startServer } from './lib/server.mjs';
+import { playableMp4 } from './lib/video.mjs';
 
 const { values: args } = parseArgs({
   options: {
     mode: { type: 'string', default: 'all' },
     modules: { type: 'string' },
     videos: { type: 'string', default: '10' },
-    bytes: { type: 'string', default: '512' },
+    bytes: { type: 'string', default: '1024' },
     concurrency: { type: 'string', default: '3' },
     reruns: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
@@ -124,13 +125,8 @@ function phases(entries) {
 // ------------------------------------------------------------------ the course
 
 function mp4(size) {
-  // An ISO-BMFF ftyp box (what the upload checks sniff), then random bytes: every file has its own hash.
-  const ftyp = Buffer.alloc(24);
-  ftyp.writeUInt32BE(24, 0);
-  ftyp.write('ftypisom', 4, 'latin1');
-  ftyp.writeUInt32BE(0x200, 12);
-  ftyp.write('isomavc1', 16, 'latin1');
-  return Buffer.concat([ftyp, randomBytes(Math.max(0, size - ftyp.length))]);
+  // Playable (the import reads each container): tiny.mp4 grown by random bytes, so every file has its own hash.
+  return playableMp4(size);
 }
 
 async function makeCourse(dir) {

@@ -9,11 +9,11 @@ import { maskSecrets } from '../../src/base/mask.js';
 import { listMigrations, splitStatements } from '../../src/local/postgres.js';
 
 describe('the bundled migrations', () => {
-  it('define the public functions of DESIGN.md, the device_auth ones for the service role only', async () => {
+  it('define the public functions of DESIGN.md (and of docs/*.md since), the device_auth ones for the service role only', async () => {
     const objects = await readBundledObjects();
     const users = objects.functions.filter((f) => f.forUsers).map((f) => f.name).sort();
     expect(users).toEqual(
-      ['ack_deleted_objects', 'add_module', 'begin_video', 'claim_deleted_objects', 'finish_video', 'import_session', 'list_modules', 'list_sessions', 'move_module', 'move_module_to', 'move_video', 'move_video_to', 'remove_module', 'remove_video', 'resolve_id', 'resolve_refs', 'session_tree', 'upload_limits'].sort(),
+      ['ack_deleted_objects', 'add_module', 'begin_video', 'claim_deleted_objects', 'finish_video', 'import_session', 'list_modules', 'list_sessions', 'move_module', 'move_module_to', 'move_video', 'move_video_to', 'remove_module', 'remove_video', 'resolve_id', 'resolve_refs', 'session_tree', 'set_videos_media', 'upload_limits'].sort(),
     );
     const serviceOnly = objects.functions.filter((f) => !f.forUsers).map((f) => f.name).sort();
     expect(serviceOnly).toEqual(['device_auth_decide', 'device_auth_lookup', 'device_auth_note_attempt', 'device_auth_note_start', 'device_auth_poll', 'device_auth_start']);

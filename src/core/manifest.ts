@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, stringify, visit, type Node } from 'yaml';
 import { CliError, ExitCode } from '../base/errors.js';
 import { SESSION_TYPES, checkSessionType } from './content.js';
+import { controlCharacterProblem, findControlCharacter } from './names.js';
 
 /**
  * The import manifest: one shape, read from YAML or JSON (JSON is YAML), written by `export`
@@ -585,7 +586,15 @@ class ManifestReader {
       return null;
     }
     const value = this.text(fields.get('name'), field, NAME_MAX);
-    return value === null ? null : value.trim();
+    if (value === null) return null;
+    // As `session create` refuses it, before any request (the database refuses it too).
+    const name = value.trim();
+    const control = controlCharacterProblem(name);
+    if (control) {
+      this.report(field, control);
+      return null;
+    }
+    return name;
   }
 
   private key(fields: Fields, parent: string, name: string): string | null {
@@ -613,6 +622,12 @@ class ManifestReader {
     }
     if (/[\u0000-\u001f]/.test(file)) {
       this.report(field, 'must not hold control characters');
+      return null;
+    }
+    // The file name becomes the row's file_name, which the database refuses with DEL or C1 characters too.
+    const control = controlCharacterProblem(path.posix.basename(file));
+    if (control) {
+      this.report(field, `its file name ${control}`);
       return null;
     }
     return file;
@@ -647,8 +662,9 @@ function sessionTypeOf(text: string): string | null {
   }
 }
 
+/** No spaces at either end, not empty, no control character (C0, DEL or C1, as `--key` refuses). */
 export function validKey(key: string): boolean {
-  return key.trim() === key && key.length > 0 && !/[\u0000-\u001f\u007f]/.test(key);
+  return key.trim() === key && key.length > 0 && findControlCharacter(key) === null;
 }
 
 /** The serialisable document of a parsed manifest (paths stay as written). */

@@ -66,6 +66,11 @@ describe('parseManifest: valid input', () => {
     expect(m.sessions[0]!.modules[0]!).toMatchObject({ key: '01', name: '1.10' });
   });
 
+  it('takes a block-scalar name by its trimmed text (the trailing newline is not stored)', () => {
+    const m = parse(good.replace('name: Joins', 'name: |\n          Joins'));
+    expect(m.sessions[0]!.modules[1]!.name).toBe('Joins');
+  });
+
   it('trims names and turns backslashes in paths into slashes', () => {
     const m = parse('key: a\nname: "  A  "\nmodules:\n  - key: m\n    name: M\n    videos:\n      - file: ./dir\\x.mp4\n');
     expect(m.sessions[0]!.name).toBe('A');
@@ -188,6 +193,26 @@ describe('parseManifest: errors name the file, the line and the field', () => {
       text: '{\n  "key": "a",\n  "name": "A",\n  "modules": [\n',
       expected: [{ line: 5, field: '' }],
       atLeast: true,
+    },
+    {
+      name: 'a module name with a control character (the database refuses it: caught before any request)',
+      text: good.replace('name: Joins', 'name: "Jo\\u001b[2Jins"'),
+      expected: [{ line: 14, field: 'sessions[0].modules[1].name', message: 'contains a control character (ESC, U+001B) at position 3' }],
+    },
+    {
+      name: 'a session name with DEL, as JSON',
+      text: JSON.stringify({ key: 'a', name: 'A\u007fB', modules: [] }, null, 2),
+      expected: [{ line: 3, field: 'name', message: 'contains a control character (DEL, U+007F) at position 2' }],
+    },
+    {
+      name: 'a key with a C1 control character (CSI), as --key refuses it',
+      text: 'key: "a\\u009bb"\nname: A\nmodules: []\n',
+      expected: [{ line: 1, field: 'key', message: 'must not start or end with spaces or hold control characters' }],
+    },
+    {
+      name: 'a video file name with a C1 control character (the database refuses it as file_name)',
+      text: 'key: a\nname: A\nmodules:\n  - key: m\n    name: M\n    videos:\n      - file: "x\\u0085.mp4"\n        key: x\n',
+      expected: [{ line: 7, field: 'modules[0].videos[0].file', message: 'its file name contains a control character (NEL, U+0085) at position 2' }],
     },
     {
       name: 'video file is a folder',

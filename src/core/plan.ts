@@ -129,9 +129,13 @@ export interface ModuleRename {
 /** Plans every session of the manifest; `current` maps a session key to its tree, absent when new. */
 export function planImport(desired: DesiredSession[], current: ReadonlyMap<string, CurrentSession>, opts: PlanOptions): Plan {
   const actions: PlanAction[] = [];
-  const renames: ModuleRename[] = [];
-  for (const session of desired) actions.push(...planSession(session, current.get(session.key) ?? null, opts, renames));
-  return { actions, summary: summarize(actions), renames };
+  for (const session of desired) actions.push(...planSession(session, current.get(session.key) ?? null, opts));
+  return { actions, summary: summarize(actions), renames: renamesOf(actions) };
+}
+
+/** The module actions that carry a previous key, as `import_session` takes them. */
+function renamesOf(actions: PlanAction[]): ModuleRename[] {
+  return actions.filter((a) => a.previous_key !== null).map((a) => ({ session: a.session, from: a.previous_key!, to: a.key! }));
 }
 
 export function summarize(actions: PlanAction[]): PlanSummary {
@@ -159,7 +163,7 @@ export function writesRows(plan: Plan): boolean {
 /** The change noted on a video whose row is in place but whose bytes never arrived. */
 export const UPLOAD_PENDING = 'upload not finished';
 
-export function planSession(desired: DesiredSession, current: CurrentSession | null, opts: PlanOptions, renames: ModuleRename[] = []): PlanAction[] {
+function planSession(desired: DesiredSession, current: CurrentSession | null, opts: PlanOptions): PlanAction[] {
   const sessionKey = desired.key;
   const changes: string[] = [];
   if (current) {
@@ -186,8 +190,7 @@ export function planSession(desired: DesiredSession, current: CurrentSession | n
   ];
 
   const renamed = matchRenamedModules(desired.modules, current?.modules ?? []);
-  for (const [from, to] of renamed) renames.push({ session: sessionKey, from, to });
-  const currentModules = (current?.modules ?? []).map((m) => (renamed.has(m.key ?? '') && m.key !== null ? { ...m, key: renamed.get(m.key)!, previousKey: m.key } : m));
+  const currentModules = (current?.modules ?? []).map((m) => (m.key !== null && renamed.has(m.key) ? { ...m, key: renamed.get(m.key)!, previousKey: m.key } : m));
   const modules = alignChildren(desired.modules, currentModules, opts.prune);
   for (const row of modules.rows) {
     const m = row.desired;
@@ -218,7 +221,7 @@ export function planSession(desired: DesiredSession, current: CurrentSession | n
  * the manifest no longer lists when both hold the same videos (the same sha256 values, at least one):
  * a renamed or renumbered folder (`10-wrap_up` → `03-wrap_up`). Returns old key → new key.
  */
-export function matchRenamedModules(desired: DesiredModule[], current: CurrentModule[]): Map<string, string> {
+function matchRenamedModules(desired: DesiredModule[], current: CurrentModule[]): Map<string, string> {
   const renamed = new Map<string, string>();
   const wanted = new Set(desired.map((m) => m.key));
   const have = new Set(current.map((m) => m.key));

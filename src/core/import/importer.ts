@@ -120,11 +120,11 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
   const result = importResult(prepared, false);
 
   // Every file to send passes its checks before any row is written.
-  const uploads = plan.actions.filter((a) => a.upload);
   const files = filesByKey(prepared.source.manifest);
+  const sending = uploadFiles(plan.actions, files);
   const { uploadLimits } = await import('../videos.js');
-  const limits = uploads.length > 0 ? await uploadLimits(api) : null;
-  const checked = limits ? await checkUploads(uploads, files, limits, prepared.source.manifest.locate, prepared.mediaReads) : null;
+  const limits = sending.length > 0 ? await uploadLimits(api) : null;
+  const checked = limits ? await checkUploads(sending, limits, prepared.source.manifest.locate, prepared.mediaReads) : null;
   const mimeTypes = checked?.mimeTypes ?? new Map<string, string>();
   if (deps.signal.aborted) throw interrupted('before writing');
 

@@ -27,10 +27,11 @@ export interface CheckedUploads {
   media: Map<string, VideoMetadata>;
 }
 
-/** Files to upload must pass the upload checks first (containers from `reads`, read once per run). */
-export async function checkUploads(uploads: PlanAction[], files: Map<string, ManifestVideo>, limits: UploadLimits, locate?: Manifest['locate'], reads?: MediaReads): Promise<CheckedUploads> {
+/** The files to upload (`uploadFiles`) must pass the upload checks first (containers from `reads`, read once per run). */
+export async function checkUploads(sending: ManifestVideo[], limits: UploadLimits, locate: Manifest['locate'], reads: MediaReads): Promise<CheckedUploads> {
   const { checkFiles } = await import('../upload/checks.js');
-  const videos = [...new Map(uploads.map((a) => files.get(fileKey(a.session, a.module!, a.key!))!).map((v) => [v.absolutePath, v])).values()];
+  // A file the manifest lists twice is checked once.
+  const videos = [...new Map(sending.map((v) => [v.absolutePath, v])).values()];
   const checks = await checkFiles(
     videos.map((v) => v.absolutePath),
     limits,

@@ -71,7 +71,7 @@ export async function run(opts: ImportOptions, ctx: Context): Promise<View> {
     }
 
     const concurrency = opts.concurrency ?? prepared.api.config.concurrency ?? DEFAULT_CONCURRENCY;
-    const applied = await applyImport(prepared, { concurrency, cwd: process.cwd() }, deps);
+    const applied = await applyImport(prepared, { prune: opts.prune, concurrency, cwd: process.cwd() }, deps);
     if (applied.failure) {
       if (io.json) io.out(JSON.stringify(applied.result, null, 2));
       throw applied.failure;

@@ -51,10 +51,6 @@ export interface PreparedImport {
   uploadDurationMs: number | null;
   /** Every container this import reads, read once: by the plan, then the file checks and the uploads. */
   mediaReads: MediaReads;
-  /** The row phase's request as planned (MIME types from the file names), its size checked; null when no row changes. */
-  rows: Record<string, unknown> | null;
-  /** `--prune`, as planned. */
-  prune: boolean;
 }
 
 /** What `import --json` prints: the plan, and once applied what the database did and the upload report. */
@@ -94,9 +90,8 @@ export async function prepareImport(req: ImportRequest, deps: ImportDeps): Promi
   deps.progress.end();
   io.debug(`planned ${plan.actions.length} rows in ${Math.round(performance.now() - started)} ms`);
   // Rows that cannot go in one request are refused now, so a dry run says so too (the MIME types
-  // the file checks settle later may change a row by a few bytes; applyImport checks again then).
-  const rows = writesRows(plan) ? rowsPayload(desired, plan, new Map(), req.prune) : null;
-  if (rows) checkRowsSize(rows);
+  // the file checks settle later change a row by a few bytes; applyImport checks again).
+  if (writesRows(plan)) checkRowsSize(rowsPayload(desired, plan, new Map(), req.prune));
   // The length the uploads add; also checks the duration_ms a manifest states (an export's).
   const files = filesByKey(source.manifest);
   const [{ importLength }, { MediaReads }] = await Promise.all([import('../media-plan.js'), import('../media.js')]);
@@ -105,10 +100,11 @@ export async function prepareImport(req: ImportRequest, deps: ImportDeps): Promi
   // re-importing an unchanged course reads no file (README).
   const sending = uploadFiles(plan.actions, files);
   const uploadDurationMs = await importLength(sending, sending, undefined, mediaReads);
-  return { source, desired, current, plan, hashCache, api, uploadDurationMs, mediaReads, rows, prune: req.prune };
+  return { source, desired, current, plan, hashCache, api, uploadDurationMs, mediaReads };
 }
 
 export interface ApplyOptions {
+  prune: boolean;
   concurrency: number;
   cwd: string;
 }
@@ -147,12 +143,10 @@ export async function applyImport(prepared: PreparedImport, opts: ApplyOptions, 
   };
 
   let trees: SessionTree[];
-  if (prepared.rows) {
-    // The planned request, unless the file checks spell a file's MIME type otherwise than its name did:
-    // then it is built again and, before the row phase starts (and its progress line), checked again.
-    const respelled = desired.some((s) => s.modules.some((m) => m.videos.some((v) => (mimeTypes.get(v.absolutePath) ?? v.mimeType) !== v.mimeType)));
-    const payload = respelled ? rowsPayload(desired, plan, mimeTypes, prepared.prune) : prepared.rows;
-    if (respelled) checkRowsSize(payload);
+  if (writesRows(plan)) {
+    const payload = rowsPayload(desired, plan, mimeTypes, opts.prune);
+    // Refused before the row phase starts (and before its progress line says rows are being written).
+    checkRowsSize(payload);
     deps.progress.start('rows', plan.actions.filter((a) => a.writes_rows).length);
     // Not abortable: the request is one transaction, so it commits whole or not at all either way.
     const applied = await applyRows(api, payload);

@@ -1,11 +1,13 @@
 // One source for the values the database, supabase/config.toml and the CLI must share: the
 // session types, the videos bucket's MIME types and its size limit. base/constants.ts holds
-// them; this test reads what the migrations made of them in a migrated database.
+// them; this test reads what the migrations made of them in a migrated database. The control
+// characters names may not hold are the CLI's findControlCharacter and the names' CHECK constraints.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SESSION_TYPE, SESSION_TYPES, VIDEO_MAX_BYTES, VIDEO_MIME_TYPES } from '../../src/base/constants.js';
+import { findControlCharacter } from '../../src/core/names.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -68,6 +70,24 @@ describe('shared values agree', () => {
     expect(fallbacks.length).toBeGreaterThan(0);
     expect(new Set(fallbacks)).toEqual(new Set([VIDEO_MAX_BYTES]));
     expect(bytesOf(String(configToml().file_size_limit))).toBe(VIDEO_MAX_BYTES);
+  });
+
+  it('control characters: the names the CLI refuses are the ones the CHECK constraints refuse', async () => {
+    const { rows } = await db.pool.query<{ conname: string; def: string }>(
+      `select conname, pg_get_constraintdef(oid) as def from pg_constraint
+        where conname in ('sessions_name_no_control_chars', 'modules_name_no_control_chars', 'videos_file_name_no_control_chars') order by conname`,
+    );
+    expect(rows.map((r) => r.conname)).toEqual(['modules_name_no_control_chars', 'sessions_name_no_control_chars', 'videos_file_name_no_control_chars']);
+    // Every code point up to U+04FF (U+0000 cannot be stored in text).
+    const points = Array.from({ length: 0x4ff }, (_, i) => i + 1);
+    const cli = points.filter((p) => findControlCharacter(String.fromCodePoint(p)) !== null);
+    expect(cli.length).toBe(0x1f + 0x21);
+    for (const row of rows) {
+      const pattern = /!~ '((?:[^']|'')*)'::text/.exec(row.def)?.[1];
+      expect(pattern, row.def).toBeDefined();
+      const refused = await db.pool.query<{ p: number }>('select p from unnest($1::int[]) p where chr(p) ~ $2 order by p', [points, pattern!.replace(/''/g, "'")]);
+      expect(refused.rows.map((r) => r.p), row.conname).toEqual(cli);
+    }
   });
 });
 

@@ -82,6 +82,27 @@ describe('import_session: module renames', () => {
     expect(await sqlState(failing)).toBe('PT409');
     expect(await rowCount(author)).toEqual(before);
   });
+
+  it('refuses malformed renames (22023, naming the entry) and keeps the module, its id and its videos', async () => {
+    const first = await importAs(author, { prune: true, sessions: [course([['a', ['1.mp4']], ['b', ['2.mp4', '3.mp4']]])] });
+    const b = first.sessions[0]!.modules[1]!;
+    const cases: Array<[unknown[], string]> = [
+      [[{ from: 'b' }], 'sessions[0].module_renames[0]: needs from and to (strings)'],
+      [[{ from: 'a', to: 'a' }, { from: 'b', to: 5 }], 'sessions[0].module_renames[1]: needs from and to (strings)'],
+      [['b'], 'sessions[0].module_renames[0]: needs from and to (strings)'],
+      [[{ from: 'b', to: 'x' }, { from: 'b', to: 'y' }], 'sessions[0].module_renames: "b" is renamed twice'],
+      [[{ from: 'a', to: 'x' }, { from: 'b', to: 'x' }], 'sessions[0].module_renames: two modules are renamed to "x"'],
+    ];
+    for (const [renames, message] of cases) {
+      const failing = importAs(author, { prune: true, sessions: [{ ...course([['a', ['1.mp4']], ['b', ['2.mp4', '3.mp4']]]), module_renames: renames }] });
+      const err = await failing.catch((e: unknown) => e as Error);
+      expect(await sqlState(failing), JSON.stringify(renames)).toBe('22023');
+      expect((err as Error).message).toBe(message);
+    }
+    const after = await asUser(db.api, author, async (c) => (await c.query('select public.session_tree($1) as t', [first.sessions[0]!.id])).rows[0].t as Tree);
+    expect(after.modules[1]).toMatchObject({ id: b.id, key: 'b' });
+    expect(after.modules[1]!.videos.map((v) => v.id)).toEqual(b.videos.map((v) => v.id));
+  });
 });
 
 describe('import_session: the plan check', () => {

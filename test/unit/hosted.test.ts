@@ -62,6 +62,23 @@ describe('the bundled migrations', () => {
     expect(objects.bucket).toEqual({ id: 'videos', public: false, fileSizeLimit: 200, allowedMimeTypes: ['video/mp4', 'video/webm'] });
   });
 
+  it('follow alter function: a rename in public keeps parameters and grants, a move to another schema leaves the API', () => {
+    const objects = bundledObjectsFrom([
+      'create function public.a(p_x jsonb) returns void language sql as $$ select 1 $$',
+      'revoke all on function public.a(jsonb) from public, anon, authenticated',
+      'alter function public.a(jsonb) rename to b',
+      'create function public.c(p_y numeric(10, 2)) returns void language sql as $$ select 1 $$',
+      'alter function public.c(numeric) rename to c_rows',
+      'alter function public.c_rows(numeric) set schema private',
+      'create function public.c(p_y numeric(10, 2)) returns void language sql as $$ select 2 $$',
+      "alter function public.c(numeric) set search_path = ''",
+    ]);
+    expect(objects.functions).toEqual([
+      { name: 'b', params: [{ name: 'p_x', type: 'jsonb', hasDefault: false }], forUsers: false },
+      { name: 'c', params: [{ name: 'p_y', type: 'numeric(10, 2)', hasDefault: false }], forUsers: true },
+    ]);
+  });
+
   it('cover every migration file (the parser sees each statement)', () => {
     const statements = listMigrations().flatMap((m) => splitStatements(readFileSync(m.path, 'utf8')));
     const creates = statements.filter((s) => /create\s+(or\s+replace\s+)?function\s+public\./i.test(s)).length;

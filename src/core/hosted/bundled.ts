@@ -56,6 +56,13 @@ export function bundledObjectsFrom(statements: string[]): BundledObjects {
       functions.set(name, { name, params, forUsers: functions.get(name)?.forUsers ?? true });
     } else if ((m = /^drop\s+function\s+(?:if\s+exists\s+)?([\s\S]+?)(?:\s+(?:cascade|restrict))?$/i.exec(sql))) {
       for (const name of publicNames(m[1]!)) functions.delete(name);
+    } else if ((m = /^alter\s+function\s+(?:if\s+exists\s+)?public\.("?)(\w+)\1[\s\S]*?\s(rename\s+to|set\s+schema)\s+("?)(\w+)\4$/i.exec(sql))) {
+      // A function renamed in public keeps its parameters and grants; one moved to another schema is gone from the API.
+      const fn = functions.get(m[2]!.toLowerCase());
+      functions.delete(m[2]!.toLowerCase());
+      const target = m[5]!.toLowerCase();
+      if (fn && /^rename/i.test(m[3]!)) functions.set(target, { ...fn, name: target });
+      else if (fn && target === 'public') functions.set(fn.name, fn);
     } else if ((m = /^(grant|revoke)\s[\s\S]*?\bon\s+function\s+([\s\S]+?)\s+(?:to|from)\s+([\s\S]+)$/i.exec(sql))) {
       const grant = m[1]!.toLowerCase() === 'grant';
       const roles = m[3]!.toLowerCase().split(/[\s,]+/);

@@ -2,7 +2,7 @@
 // node_modules/.bin, else `supabase` on PATH. Secrets reach it through its environment only, and
 // everything it prints is masked before anyone sees it.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { CliError, ExitCode } from '../../base/errors.js';
 import { maskSecrets } from '../../base/mask.js';
 
@@ -33,7 +33,7 @@ const SECRET_ENV = ['SUPABASE_ACCESS_TOKEN', 'SUPABASE_DB_PASSWORD', 'PGPASSWORD
 /** Finds the Supabase CLI; a missing one is an error that says how to get it. */
 export async function findSupabaseCli(env: NodeJS.ProcessEnv, root: string): Promise<SupabaseCli> {
   const local = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'supabase.cmd' : 'supabase');
-  const path = existsSync(local) ? local : await onPath(env);
+  const path = existsSync(local) ? local : onPath(env);
   if (!path) {
     throw new CliError('the Supabase CLI was not found', {
       code: 'supabase_cli_missing',
@@ -66,8 +66,7 @@ export async function findSupabaseCli(env: NodeJS.ProcessEnv, root: string): Pro
   };
 }
 
-async function onPath(env: NodeJS.ProcessEnv): Promise<string | null> {
-  const { delimiter } = await import('node:path');
+function onPath(env: NodeJS.ProcessEnv): string | null {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     for (const name of process.platform === 'win32' ? ['supabase.exe', 'supabase.cmd'] : ['supabase']) {

@@ -41,7 +41,8 @@ export function wrap(text: string, width: number, indent = 0): string {
   return lines.map((l, i) => (i === 0 ? l : `${' '.repeat(indent)}${l}`)).join('\n');
 }
 
-function commandPath(cmd: Command): string {
+/** `session video upload`: the names from the root down to `cmd`. */
+export function commandPath(cmd: Command): string {
   const names: string[] = [];
   for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
   return names.join(' ');

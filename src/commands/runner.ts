@@ -46,7 +46,7 @@ export function interruptOnSigint(stderr: NodeJS.WritableStream & { isTTY?: bool
 }
 
 /** Verbs after which the <TAB> answers may be out of date (sessions, modules or videos changed, or who is signed in). */
-export const CHANGING_VERBS = new Set(['create', 'rename', 'rm', 'add', 'move', 'upload', 'import', 'login', 'logout', 'reset']);
+export const CHANGING_VERBS = new Set(['create', 'rename', 'rm', 'add', 'move', 'upload', 'import', 'gc', 'login', 'logout', 'reset']);
 
 /** What a command that prints a report and then fails returns: the report is printed, then `error` ends the run. */
 export interface ViewThenError {

@@ -31,7 +31,8 @@ export async function contextFor(cmd: Command, signal?: AbortSignal): Promise<Co
  * itself (an upload stops its transfers and reports them; `local start` stops the backend)
  * registers its own listener, and this one then stays out of the way.
  */
-export function interruptOnSigint(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): { signal: AbortSignal; dispose(): void } {
+function interruptOnSigint(): { signal: AbortSignal; dispose(): void } {
+  const { stderr } = process;
   const controller = new AbortController();
   const onSigint = (): void => {
     if (process.listenerCount('SIGINT') > 1) return;

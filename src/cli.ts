@@ -3,7 +3,7 @@ import { CliError, ExitCode, toCliError } from './base/errors.js';
 import { maskSecrets } from './base/mask.js';
 import { visibleControls } from './base/visible.js';
 import { registerCommands } from './commands/index.js';
-import { formatHelp, learnMore, wrap } from './commands/help.js';
+import { commandPath, formatHelp, learnMore, paragraph } from './commands/help.js';
 
 declare const __VERSION__: string | undefined;
 
@@ -29,8 +29,7 @@ export function buildProgram(version = 'dev'): Command {
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: false, formatHelp })
     .addHelpText('after', (context) => {
-      const width = Math.max(40, Math.min(helpWidth(context.error), 100)) - 2;
-      const block = (text: string) => `  ${wrap(text, width, 2)}`;
+      const block = (text: string) => paragraph(text, helpWidth(context.error));
       return [
         '',
         'GETTING STARTED',
@@ -68,11 +67,9 @@ function applyToAll(cmd: Command, fn: (c: Command) => void): void {
  */
 export function throwParseErrors(program: Command): void {
   applyToAll(program, (c) => {
-    const names: string[] = [];
-    for (let x: Command | null = c; x; x = x.parent) names.unshift(x.name());
-    const commandPath = names.join(' ');
+    const where = commandPath(c);
     c.exitOverride((err) => {
-      throw Object.assign(err, { commandPath });
+      throw Object.assign(err, { commandPath: where });
     });
     c.configureOutput({ outputError: () => {} });
   });

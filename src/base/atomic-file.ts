@@ -1,6 +1,7 @@
 // Whole-file writes that never leave a half-written file behind: a temp file in the same directory
 // (so the rename is atomic), created exclusively with the final mode, synced, then renamed over the
-// target. Used for the credentials, the resume store, the hash cache and exported manifests.
+// target. Used for the credentials, the resume store, the hash cache, exported manifests and the
+// completion answers.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';

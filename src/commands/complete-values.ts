@@ -3,10 +3,11 @@
 // cache folder (0600), so every <TAB> after the first starts Node, reads a file and prints it:
 // no config, no supabase-js, no request. Commands that change something clear the cache.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '../core/context.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
 
 export const COMPLETION_KINDS = ['sessions', 'modules', 'videos'] as const;
 export type CompletionKind = (typeof COMPLETION_KINDS)[number];
@@ -38,12 +39,10 @@ export async function readCached(file: string, now = Date.now()): Promise<string
   }
 }
 
+/** Replaces the answer whole (0600), so a <TAB> pressed meanwhile reads the old one or the new one, never half. */
 export async function writeCached(file: string, text: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const dir = completionCacheDir(env);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(file, text, { mode: 0o600 });
-  // An existing file keeps its old mode through writeFile.
-  await chmod(file, 0o600);
+  await mkdir(completionCacheDir(env), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, text, 0o600);
 }
 
 /** After a command that may have changed sessions, modules or videos: the next <TAB> asks again. */

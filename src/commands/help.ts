@@ -41,7 +41,8 @@ export function wrap(text: string, width: number, indent = 0): string {
   return lines.map((l, i) => (i === 0 ? l : `${' '.repeat(indent)}${l}`)).join('\n');
 }
 
-function commandPath(cmd: Command): string {
+/** `session video upload`: the names from the root down to `cmd`. */
+export function commandPath(cmd: Command): string {
   const names: string[] = [];
   for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
   return names.join(' ');
@@ -89,14 +90,24 @@ function globalOptions(cmd: Command): Option[] {
   return root.options.filter((o) => !(o as Option & { hidden?: boolean }).hidden && o.long !== '--version');
 }
 
+/** The width help is laid out to: the terminal's, kept within 40..100 columns. */
+function clampWidth(width: number): number {
+  return Math.max(40, Math.min(width, 100));
+}
+
+/** A paragraph under a heading: indented two spaces and wrapped to the help's width. */
+export function paragraph(text: string, width: number): string {
+  return `  ${wrap(text, clampWidth(width) - 2, 2)}`;
+}
+
 /** The LEARN MORE block that ends every help, wrapped like the rest. */
 export function learnMore(width: number): string {
-  return `\nLEARN MORE\n  ${wrap(LEARN_MORE, Math.max(40, Math.min(width, 100)) - 2, 2)}`;
+  return `\nLEARN MORE\n${paragraph(LEARN_MORE, width)}`;
 }
 
 /** Commander's `formatHelp`, replaced (see `configureHelp` in cli.ts). */
 export function formatHelp(cmd: Command, helper: Help): string {
-  const width = Math.max(40, Math.min(helper.helpWidth ?? 80, 100));
+  const width = clampWidth(helper.helpWidth ?? 80);
   const out: string[] = [];
   const description = cmd.description();
   if (description) out.push(wrap(sentence(description), width), '');

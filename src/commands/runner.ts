@@ -31,7 +31,8 @@ export async function contextFor(cmd: Command, signal?: AbortSignal): Promise<Co
  * itself (an upload stops its transfers and reports them; `local start` stops the backend)
  * registers its own listener, and this one then stays out of the way.
  */
-export function interruptOnSigint(stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): { signal: AbortSignal; dispose(): void } {
+function interruptOnSigint(): { signal: AbortSignal; dispose(): void } {
+  const { stderr } = process;
   const controller = new AbortController();
   const onSigint = (): void => {
     if (process.listenerCount('SIGINT') > 1) return;
@@ -46,18 +47,18 @@ export function interruptOnSigint(stderr: NodeJS.WritableStream & { isTTY?: bool
 }
 
 /** Verbs after which the <TAB> answers may be out of date (sessions, modules or videos changed, or who is signed in). */
-export const CHANGING_VERBS = new Set(['create', 'rename', 'rm', 'add', 'move', 'upload', 'import', 'login', 'logout', 'reset']);
+export const CHANGING_VERBS = new Set(['create', 'rename', 'rm', 'add', 'move', 'upload', 'import', 'gc', 'login', 'logout', 'reset']);
 
-/**
- * Wraps a command body for commander: builds the context, runs, prints the view.
- * Errors propagate to `main`, which owns exit codes.
- */
 /** What a command that prints a report and then fails returns: the report is printed, then `error` ends the run. */
 export interface ViewThenError {
   view: View;
   error: Error | null;
 }
 
+/**
+ * Wraps a command body for commander: builds the context, runs, prints the view.
+ * Errors propagate to `main`, which owns exit codes.
+ */
 export function action<Args extends unknown[]>(
   body: (ctx: Context, ...args: Args) => Promise<View | ViewThenError>,
 ): (...args: unknown[]) => Promise<void> {
@@ -81,8 +82,6 @@ export function action<Args extends unknown[]>(
 function isViewThenError(result: View | ViewThenError): result is ViewThenError {
   return typeof result === 'object' && result !== null && 'view' in result && 'error' in result;
 }
-
-
 
 /** An "Examples:" block for `--help`, as gh prints them. */
 export function examples(lines: string[]): string {

@@ -256,6 +256,16 @@ describe('completion answers', () => {
     expect(moduleValues).toEqual(expect.arrayContaining([module.id, 'Second', 'Third']));
   });
 
+  it('gc clears the cache too (it removes the rows of abandoned uploads)', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const cacheDir = join(alice.env.HOME!, '.cache', 'session', 'complete');
+    expect((await alice.run(['__complete', 'videos'])).exitCode).toBe(0);
+    expect(await readdir(cacheDir)).not.toHaveLength(0);
+    const gc = await alice.run(['gc', '--yes']);
+    expect(gc.exitCode, gc.stderr).toBe(0);
+    await expect(readdir(cacheDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('prints nothing at all when not signed in', async () => {
     const res = await alice.run(['__complete', 'sessions'], { SESSION_PROFILE: 'nobody-here', XDG_CACHE_HOME: join(dir, 'empty-cache') });
     expect(res.exitCode).toBe(0);

@@ -31,7 +31,7 @@ export async function run(opts: StartOptions, ctx: Context): Promise<View> {
   if (starting !== null) {
     ctx.io.info(`The local backend (pid ${starting}) is starting; waiting for it.`);
   } else {
-    const { packageRoot } = await import('../../local/postgres.js');
+    const { packageRoot } = await import('../../base/migration-files.js');
     ctx.io.info(`Starting the local backend (data directory ${dir}, log ${instance.paths(dir).log})…`);
     const extra = corsOrigins.flatMap((origin) => ['--cors-origin', origin]);
     const child = instance.spawnDetached(path.join(packageRoot(), 'bin', 'session.js'), dir, port, extra);

@@ -4,7 +4,7 @@ import { CliError, ExitCode } from '../../base/errors.js';
 import { runDoctor, type DoctorCheck } from '../../core/hosted/doctor.js';
 
 /** Runs every check; `error` (exit 1) names the failed ones after the report is printed. */
-export async function run(_opts: Record<string, never>, ctx: Context): Promise<{ view: View; checks: DoctorCheck[]; error: CliError | null }> {
+export async function run(_opts: Record<string, never>, ctx: Context): Promise<{ view: View; error: CliError | null }> {
   const checks = await runDoctor(ctx);
   // A terminal gets one readable line per check; piped, tab-separated fields (✓/✗, name, result, fix).
   const width = Math.max(...checks.map((c) => c.name.length));
@@ -27,5 +27,5 @@ export async function run(_opts: Record<string, never>, ctx: Context): Promise<{
         exitCode: ExitCode.failure,
       })
     : null;
-  return { view, checks, error };
+  return { view, error };
 }

@@ -65,16 +65,18 @@ export function action<Args extends unknown[]>(
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const interrupt = interruptOnSigint();
+    let ctx: Context | null = null;
     try {
-      const ctx = await contextFor(cmd, interrupt.signal);
+      ctx = await contextFor(cmd, interrupt.signal);
       const result = await body(ctx, ...(args.slice(0, -1) as Args));
       const { view, error } = isViewThenError(result) ? result : { view: result, error: null };
       const { render } = await import('../ui/printer.js');
       await render(ctx.io, view);
-      if (CHANGING_VERBS.has(cmd.name())) await (await import('./complete-values.js')).clearCompletionCache(ctx.io.env);
       if (error) throw error;
     } finally {
       interrupt.dispose();
+      // Also after a failure: an import that fails after its row phase has changed what <TAB> offers.
+      if (ctx && CHANGING_VERBS.has(cmd.name())) await (await import('./complete-values.js')).clearCompletionCache(ctx.io.env);
     }
   };
 }

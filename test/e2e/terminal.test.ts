@@ -256,6 +256,16 @@ describe('completion answers', () => {
     expect(moduleValues).toEqual(expect.arrayContaining([module.id, 'Second', 'Third']));
   });
 
+  it('a changing command clears the cache even when it fails (an import may fail after its rows are written)', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const cacheDir = join(alice.env.HOME!, '.cache', 'session', 'complete');
+    expect((await alice.run(['__complete', 'sessions'])).exitCode).toBe(0);
+    expect(await readdir(cacheDir)).not.toHaveLength(0);
+    const taken = await alice.run(['create', 'Another', '--key', 'window-fns']);
+    expect(taken.exitCode, taken.stderr).toBe(5);
+    await expect(readdir(cacheDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('gc clears the cache too (it removes the rows of abandoned uploads)', async () => {
     const { readdir } = await import('node:fs/promises');
     const cacheDir = join(alice.env.HOME!, '.cache', 'session', 'complete');

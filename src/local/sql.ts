@@ -19,8 +19,8 @@ export interface SqlRequestInfo {
   /** Lowercased header names, cookie excluded (see headersObject in http.ts). */
   headers: Record<string, string>;
   cookies?: Record<string, string>;
-  /** The client's address: anon callers share slots per address. */
-  client?: string;
+  /** The client's address (clientAddress in http.ts): callers without a subject share slots per address. */
+  client: string;
 }
 
 export interface CallerTransactionOptions {
@@ -106,9 +106,9 @@ export class CallerSlots {
 }
 
 /** Who a request counts against: the token's subject, else its role (anon), per client address when known. */
-export function callerKey(caller: SqlCaller, client?: string): string {
+export function callerKey(caller: SqlCaller, client: string): string {
   const sub = typeof caller.claims.sub === 'string' && caller.claims.sub !== '' ? caller.claims.sub : null;
-  return sub ? `${caller.role}:${sub}` : `${caller.role}@${client ?? 'unknown'}`;
+  return sub ? `${caller.role}:${sub}` : `${caller.role}@${client}`;
 }
 
 /** `8s`, `500ms`, `1min`, `250` (ms) → milliseconds; null when unparsable or 0 (no limit). */

@@ -27,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileConfigstore, FileStore, type Configstore } from '@tus/file-store';
 import { ERRORS, EVENTS, Server, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
-import { headerValue, headersObject } from '../http.js';
+import { headerValue } from '../http.js';
 import type { GatewayAuth } from '../service-contract.js';
 import type { SqlRequestInfo } from '../sql.js';
 import { callerFromGateway, type StorageCaller } from './caller.js';
@@ -173,8 +173,8 @@ export class ResumableUploads {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
   }
 
-  /** Entry point for every request under TUS_PATH. */
-  async handle(req: IncomingMessage, res: ServerResponse, auth: GatewayAuth, path: string): Promise<void> {
+  /** Entry point for every request under TUS_PATH; `sqlRequest` is the storage dispatcher's (its path is below /storage/v1). */
+  async handle(req: IncomingMessage, res: ServerResponse, auth: GatewayAuth, sqlRequest: SqlRequestInfo): Promise<void> {
     if (req.method !== 'OPTIONS') {
       const result = callerFromGateway(auth);
       if (!result.ok) {
@@ -193,10 +193,10 @@ export class ResumableUploads {
       }
       this.contexts.set(req, {
         caller: result.caller,
-        sqlRequest: { method: req.method ?? 'GET', path, headers: headersObject(req.headers) },
+        sqlRequest,
         upsert: headerValue(req.headers, 'x-upsert') === 'true',
       });
-      if (req.method === 'HEAD' && (await this.answerFinished(req, res, result.caller, path))) return;
+      if (req.method === 'HEAD' && (await this.answerFinished(req, res, result.caller, sqlRequest.path))) return;
       if (req.method === 'HEAD' || req.method === 'POST') res.setHeader(CHUNK_LIMIT_HEADER, String(this.maxChunkSize));
     }
     await this.server.handle(req, res);

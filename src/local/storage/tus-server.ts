@@ -50,6 +50,17 @@ const OWNER_KEY = 'owner';
 /** Staging files untouched this long belong to abandoned uploads. */
 export const ABANDONED_UPLOAD_MS = 24 * 60 * 60 * 1000;
 
+/** Entries an in-memory cache of uploads holds; past it, the oldest goes. */
+const CACHED_UPLOADS = 10_000;
+
+function setBounded<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.set(key, value);
+  if (cache.size > CACHED_UPLOADS) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+}
+
 
 export interface ResumableOptions {
   /** How long an upload URL stays valid (Supabase hosted: up to 24 h; self-hosted default 1 h). */
@@ -317,7 +328,7 @@ export class ResumableUploads {
     const metadata: Record<string, string | null> = { ...(upload.metadata ?? {}) };
     metadata.cacheControl = cacheControlFromSeconds(metadata.cacheControl);
     metadata[OWNER_KEY] = ctx.caller.sub;
-    this.remember(upload.id, { owner: ctx.caller.sub, maxSize: ctx.bucketLimit ?? GLOBAL_FILE_SIZE_LIMIT });
+    setBounded(this.uploads, upload.id, { owner: ctx.caller.sub, maxSize: ctx.bucketLimit ?? GLOBAL_FILE_SIZE_LIMIT });
     return { metadata };
   }
 
@@ -451,14 +462,6 @@ export class ResumableUploads {
     this.infoFiles.forget(id);
   }
 
-  private remember(id: string, info: UploadInfo): void {
-    this.uploads.set(id, info);
-    if (this.uploads.size > 10_000) {
-      const oldest = this.uploads.keys().next().value;
-      if (oldest !== undefined) this.uploads.delete(oldest);
-    }
-  }
-
   /** Owner and size limit of an upload: from memory, else from its stored info (after a restart). */
   private async uploadInfo(id: string): Promise<UploadInfo | null> {
     const cached = this.uploads.get(id);
@@ -472,7 +475,7 @@ export class ResumableUploads {
     const parsed = parseUploadId(id);
     const bucket = parsed ? await this.db.findBucket(parsed.bucket) : null;
     const info = { owner: upload.metadata?.[OWNER_KEY] ?? '', maxSize: bucket ? maxFileSize(bucket) : GLOBAL_FILE_SIZE_LIMIT };
-    this.remember(id, info);
+    setBounded(this.uploads, id, info);
     return info;
   }
 
@@ -537,13 +540,13 @@ class CachedConfigstore implements Configstore {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const value = await this.files.get(key);
-    if (value) this.keep(key, value);
+    if (value) setBounded(this.cache, key, value);
     return value;
   }
 
   async set(key: string, value: Upload): Promise<void> {
     await this.files.set(key, value);
-    this.keep(key, value);
+    setBounded(this.cache, key, value);
   }
 
   async delete(key: string): Promise<void> {
@@ -554,14 +557,6 @@ class CachedConfigstore implements Configstore {
   /** Drops a cached entry whose file was removed behind the store's back (object removal, sweep). */
   forget(key: string): void {
     this.cache.delete(key);
-  }
-
-  private keep(key: string, value: Upload): void {
-    this.cache.set(key, value);
-    if (this.cache.size > 10_000) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
   }
 }
 

@@ -80,7 +80,8 @@ describe('the API key at the gateway', () => {
     const forged = await signJwt({ role: 'anon', iss: 'supabase', iat: now(), exp: now() + 3600 }, 'another-secret-of-at-least-32-characters');
     const expired = await signJwt({ role: 'anon', iss: 'supabase', iat: now() - 7200, exp: now() - 3600 }, backend.jwtSecret);
     for (const key of [forged, expired]) {
-      for (const headers of [{ apikey: key }, { apikey: key, authorization: `Bearer ${backend.anonKey}` }]) {
+      const variants: Array<Record<string, string>> = [{ apikey: key }, { apikey: key, authorization: `Bearer ${backend.anonKey}` }];
+      for (const headers of variants) {
         const res = await settings(headers);
         expect(res.status).toBe(401);
         expect(await res.json()).toEqual(invalidKey);

@@ -207,7 +207,7 @@ export class ResumableUploads {
         sqlRequest,
         upsert: headerValue(req.headers, 'x-upsert') === 'true',
       });
-      if (req.method === 'HEAD' && (await this.answerFinished(req, res, result.caller, sqlRequest.path))) return;
+      if (req.method === 'HEAD' && (await this.answerFinished(res, result.caller, sqlRequest.path))) return;
       if (req.method === 'HEAD' || req.method === 'POST') res.setHeader(CHUNK_LIMIT_HEADER, String(this.maxChunkSize));
     }
     await this.server.handle(req, res);
@@ -217,7 +217,7 @@ export class ResumableUploads {
    * HEAD of an upload whose staging copy is gone because it finished: the object row of that version
    * answers, offset = length. Only for its owner (or the service role), as for uploads in progress.
    */
-  private async answerFinished(_req: IncomingMessage, res: ServerResponse, caller: StorageCaller, path: string): Promise<boolean> {
+  private async answerFinished(res: ServerResponse, caller: StorageCaller, path: string): Promise<boolean> {
     const last = path.split('/').pop() ?? '';
     const id = Buffer.from(last, 'base64url').toString('utf8');
     const parsed = parseUploadId(id);

@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headerValue, sendJson } from './http.js';
-import { looksLikeJwt, verifyJwt } from './jwt.js';
+import { looksLikeJwt, verifyJwt, type JwtResult } from './jwt.js';
 import type { ApiKeys } from './keys.js';
 import type { GatewayAuth } from './service-contract.js';
 
@@ -43,7 +43,7 @@ export async function rejectApiKey(res: ServerResponse, auth: GatewayAuth, keys:
   const known =
     sameKey(auth.apiKey, keys.publishableKey) ||
     sameKey(auth.apiKey, keys.secretKey) ||
-    (looksLikeJwt(auth.apiKey) && (await verifyJwt(auth.apiKey, jwtSecret)).ok);
+    (looksLikeJwt(auth.apiKey) && (await verifiedApiKey(auth, jwtSecret)).ok);
   if (!known) {
     sendJson(res, 401, {
       message: 'Invalid API key',
@@ -52,6 +52,11 @@ export async function rejectApiKey(res: ServerResponse, auth: GatewayAuth, keys:
     return true;
   }
   return false;
+}
+
+/** The API key's verdict: the token's when the key is the token (verified once by resolveGatewayAuth), else its own. */
+async function verifiedApiKey(auth: GatewayAuth, jwtSecret: string): Promise<JwtResult> {
+  return auth.token === auth.apiKey && auth.verified ? auth.verified : verifyJwt(auth.apiKey!, jwtSecret);
 }
 
 const CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS';

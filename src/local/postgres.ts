@@ -366,8 +366,3 @@ export async function dropDatabase(superuserUrl: string, name: string): Promise<
     await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`);
   });
 }
-
-/** Removes a data directory (the cluster must be stopped). */
-export async function removeDataDir(dataDir: string): Promise<void> {
-  await rm(dataDir, { recursive: true, force: true });
-}

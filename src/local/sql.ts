@@ -19,8 +19,8 @@ export interface SqlRequestInfo {
   /** Lowercased header names, cookie excluded (see headersObject in http.ts). */
   headers: Record<string, string>;
   cookies?: Record<string, string>;
-  /** The client's address: anon callers share slots per address. */
-  client?: string;
+  /** The client's address (clientAddress in http.ts): callers without a subject share slots per address. */
+  client: string;
 }
 
 export interface CallerTransactionOptions {
@@ -106,9 +106,9 @@ export class CallerSlots {
 }
 
 /** Who a request counts against: the token's subject, else its role (anon), per client address when known. */
-export function callerKey(caller: SqlCaller, client?: string): string {
+export function callerKey(caller: SqlCaller, client: string): string {
   const sub = typeof caller.claims.sub === 'string' && caller.claims.sub !== '' ? caller.claims.sub : null;
-  return sub ? `${caller.role}:${sub}` : `${caller.role}@${client ?? 'unknown'}`;
+  return sub ? `${caller.role}:${sub}` : `${caller.role}@${client}`;
 }
 
 /** `8s`, `500ms`, `1min`, `250` (ms) → milliseconds; null when unparsable or 0 (no limit). */
@@ -138,6 +138,7 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 8_000;
 
 export class CallerSql {
   private readonly pool: pg.Pool;
+  /** Per API role, the settings its transactions start with (loadRoleSettings). */
   private roleSettings = new Map<string, Array<[string, string]>>();
   private readonly slots: CallerSlots;
   private readonly statementTimeoutMs: number;
@@ -165,22 +166,37 @@ export class CallerSql {
     return sql;
   }
 
+  /**
+   * Reads the API roles' settings once: each role's transactions start with them (see `run`), and
+   * anon's and authenticated's statement_timeout is their own capped by this backend's bound.
+   */
   private async loadRoleSettings(): Promise<void> {
+    // A role's setting for this database overrides its setting for all databases, as at login: read last, it wins.
     const { rows } = await this.pool.query<{ rolname: string; setconfig: string[] }>(
       `select r.rolname, s.setconfig
          from pg_catalog.pg_db_role_setting s
          join pg_catalog.pg_roles r on r.oid = s.setrole
-        where s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))`,
+        where s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))
+        order by s.setdatabase = 0 desc`,
     );
-    const map = new Map<string, Array<[string, string]>>();
+    const own = new Map<string, Map<string, string>>();
     for (const row of rows) {
-      const list = map.get(row.rolname) ?? [];
+      const values = own.get(row.rolname) ?? new Map<string, string>();
       for (const entry of row.setconfig) {
         const eq = entry.indexOf('=');
         const name = entry.slice(0, eq);
-        if (ROLE_SETTINGS_APPLIED.has(name)) list.push([name, entry.slice(eq + 1)]);
+        if (ROLE_SETTINGS_APPLIED.has(name)) values.set(name, entry.slice(eq + 1));
       }
-      map.set(row.rolname, list);
+      own.set(row.rolname, values);
+    }
+    const map = new Map<string, Array<[string, string]>>();
+    for (const role of API_ROLES) {
+      const values = new Map(own.get(role));
+      if (role !== 'service_role') {
+        const ms = durationMs(values.get('statement_timeout') ?? '');
+        values.set('statement_timeout', `${ms === null ? this.statementTimeoutMs : Math.min(ms, this.statementTimeoutMs)}ms`);
+      }
+      map.set(role, [...values]);
     }
     this.roleSettings = map;
   }
@@ -207,7 +223,6 @@ export class CallerSql {
           const settings: Array<[string, string]> = [
             ['search_path', `${quoteIdent(schema)}, "public", "extensions"`],
             ...(this.roleSettings.get(caller.role) ?? []),
-            ...(caller.role === 'service_role' ? [] : ([['statement_timeout', `${this.timeoutFor(caller.role)}ms`]] as Array<[string, string]>)),
             ['role', caller.role],
             ['request.jwt.claims', JSON.stringify(claims)],
             ['request.method', request.method],
@@ -229,13 +244,6 @@ export class CallerSql {
     } finally {
       release();
     }
-  }
-
-  /** The role's statement_timeout (ALTER ROLE ... SET), capped by this backend's bound. */
-  private timeoutFor(role: string): number {
-    const own = (this.roleSettings.get(role) ?? []).find(([name]) => name === 'statement_timeout');
-    const ms = own ? durationMs(own[1]) : null;
-    return ms === null ? this.statementTimeoutMs : Math.min(ms, this.statementTimeoutMs);
   }
 
   async close(): Promise<void> {

@@ -406,6 +406,15 @@ describe('routes of /rest/v1', () => {
     expect(await call('/rpc//add%5Fnumbers?a=2&b=2')).toMatchObject({ status: 200, body: 4 });
   });
 
+  it('an empty body is no arguments for a function, whatever slashes lead to it, and invalid for a table', async () => {
+    expect(await call('/rpc/nothing', { method: 'POST' })).toMatchObject({ status: 204, body: null });
+    expect(await call('//rpc/nothing', { method: 'POST' })).toMatchObject({ status: 204, body: null });
+    expect(await call('/rpc//nothing/', { method: 'POST' })).toMatchObject({ status: 204, body: null });
+    for (const path of ['/numbers', '//numbers/']) {
+      expect(await call(path, { method: 'POST' })).toMatchObject({ status: 400, body: { code: 'PGRST102' } });
+    }
+  });
+
   it('/rpc alone names a table; deeper paths are 404 PGRST125', async () => {
     expect(await call('/rpc')).toMatchObject({
       status: 404,

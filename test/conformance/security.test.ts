@@ -72,6 +72,30 @@ describe('JWT role and expiry', () => {
   });
 });
 
+describe('the API key at the gateway', () => {
+  const settings = (headers: Record<string, string>) => fetch(`${backend.url}/auth/v1/settings`, { headers });
+  const invalidKey = { message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' };
+
+  it('a JWT key signed with another secret or expired is refused, with or without a valid bearer token', async () => {
+    const forged = await signJwt({ role: 'anon', iss: 'supabase', iat: now(), exp: now() + 3600 }, 'another-secret-of-at-least-32-characters');
+    const expired = await signJwt({ role: 'anon', iss: 'supabase', iat: now() - 7200, exp: now() - 3600 }, backend.jwtSecret);
+    for (const key of [forged, expired]) {
+      const variants: Array<Record<string, string>> = [{ apikey: key }, { apikey: key, authorization: `Bearer ${backend.anonKey}` }];
+      for (const headers of variants) {
+        const res = await settings(headers);
+        expect(res.status).toBe(401);
+        expect(await res.json()).toEqual(invalidKey);
+      }
+    }
+  });
+
+  it('a valid JWT key is taken alone and beside another valid bearer token', async () => {
+    expect((await settings({ apikey: backend.anonKey })).status).toBe(200);
+    expect((await settings({ apikey: backend.anonKey, authorization: `Bearer ${alice.session.access_token}` })).status).toBe(200);
+    expect((await settings({ apikey: backend.anonKey, authorization: 'Bearer not-a-jwt' })).status).toBe(200);
+  });
+});
+
 describe('REST identifiers and schemas', () => {
   it('names from the query string and headers stay identifiers; nothing outside public is reachable', async () => {
     const token = alice.session.access_token;

@@ -22,10 +22,11 @@ export interface RestRequest extends ServiceRequest {
   info: SqlRequestInfo;
 }
 
-export async function readJsonBody(request: ServiceRequest): Promise<unknown> {
+/** The request's JSON body. An empty one is invalid, unless the route reads it as `{}` (a function call: no arguments). */
+export async function readJsonBody(request: ServiceRequest, options: { emptyIsObject?: boolean } = {}): Promise<unknown> {
   const raw = (await readBody(request.req)).toString('utf8');
   if (raw.trim() === '') {
-    if (request.path.startsWith('/rpc/')) return {};
+    if (options.emptyIsObject) return {};
     throw restErrors.invalidBody();
   }
   try {

@@ -27,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileConfigstore, FileStore, type Configstore } from '@tus/file-store';
 import { ERRORS, EVENTS, Server, type CancellationContext, type Lock, type Locker, type ServerOptions, type Upload } from '@tus/server';
-import { headerValue, headersObject } from '../http.js';
+import { headerValue } from '../http.js';
 import type { GatewayAuth } from '../service-contract.js';
 import type { SqlRequestInfo } from '../sql.js';
 import { callerFromGateway, type StorageCaller } from './caller.js';
@@ -49,6 +49,17 @@ const OWNER_KEY = 'owner';
 
 /** Staging files untouched this long belong to abandoned uploads. */
 export const ABANDONED_UPLOAD_MS = 24 * 60 * 60 * 1000;
+
+/** Entries an in-memory cache of uploads holds; past it, the oldest goes. */
+const CACHED_UPLOADS = 10_000;
+
+function setBounded<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.set(key, value);
+  if (cache.size > CACHED_UPLOADS) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+}
 
 
 export interface ResumableOptions {
@@ -173,8 +184,8 @@ export class ResumableUploads {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
   }
 
-  /** Entry point for every request under TUS_PATH. */
-  async handle(req: IncomingMessage, res: ServerResponse, auth: GatewayAuth, path: string): Promise<void> {
+  /** Entry point for every request under TUS_PATH; `sqlRequest` is the storage dispatcher's (its path is below /storage/v1). */
+  async handle(req: IncomingMessage, res: ServerResponse, auth: GatewayAuth, sqlRequest: SqlRequestInfo): Promise<void> {
     if (req.method !== 'OPTIONS') {
       const result = callerFromGateway(auth);
       if (!result.ok) {
@@ -193,10 +204,10 @@ export class ResumableUploads {
       }
       this.contexts.set(req, {
         caller: result.caller,
-        sqlRequest: { method: req.method ?? 'GET', path, headers: headersObject(req.headers) },
+        sqlRequest,
         upsert: headerValue(req.headers, 'x-upsert') === 'true',
       });
-      if (req.method === 'HEAD' && (await this.answerFinished(req, res, result.caller, path))) return;
+      if (req.method === 'HEAD' && (await this.answerFinished(res, result.caller, sqlRequest.path))) return;
       if (req.method === 'HEAD' || req.method === 'POST') res.setHeader(CHUNK_LIMIT_HEADER, String(this.maxChunkSize));
     }
     await this.server.handle(req, res);
@@ -206,7 +217,7 @@ export class ResumableUploads {
    * HEAD of an upload whose staging copy is gone because it finished: the object row of that version
    * answers, offset = length. Only for its owner (or the service role), as for uploads in progress.
    */
-  private async answerFinished(_req: IncomingMessage, res: ServerResponse, caller: StorageCaller, path: string): Promise<boolean> {
+  private async answerFinished(res: ServerResponse, caller: StorageCaller, path: string): Promise<boolean> {
     const last = path.split('/').pop() ?? '';
     const id = Buffer.from(last, 'base64url').toString('utf8');
     const parsed = parseUploadId(id);
@@ -317,7 +328,7 @@ export class ResumableUploads {
     const metadata: Record<string, string | null> = { ...(upload.metadata ?? {}) };
     metadata.cacheControl = cacheControlFromSeconds(metadata.cacheControl);
     metadata[OWNER_KEY] = ctx.caller.sub;
-    this.remember(upload.id, { owner: ctx.caller.sub, maxSize: ctx.bucketLimit ?? GLOBAL_FILE_SIZE_LIMIT });
+    setBounded(this.uploads, upload.id, { owner: ctx.caller.sub, maxSize: ctx.bucketLimit ?? GLOBAL_FILE_SIZE_LIMIT });
     return { metadata };
   }
 
@@ -451,14 +462,6 @@ export class ResumableUploads {
     this.infoFiles.forget(id);
   }
 
-  private remember(id: string, info: UploadInfo): void {
-    this.uploads.set(id, info);
-    if (this.uploads.size > 10_000) {
-      const oldest = this.uploads.keys().next().value;
-      if (oldest !== undefined) this.uploads.delete(oldest);
-    }
-  }
-
   /** Owner and size limit of an upload: from memory, else from its stored info (after a restart). */
   private async uploadInfo(id: string): Promise<UploadInfo | null> {
     const cached = this.uploads.get(id);
@@ -472,7 +475,7 @@ export class ResumableUploads {
     const parsed = parseUploadId(id);
     const bucket = parsed ? await this.db.findBucket(parsed.bucket) : null;
     const info = { owner: upload.metadata?.[OWNER_KEY] ?? '', maxSize: bucket ? maxFileSize(bucket) : GLOBAL_FILE_SIZE_LIMIT };
-    this.remember(id, info);
+    setBounded(this.uploads, id, info);
     return info;
   }
 
@@ -537,13 +540,13 @@ class CachedConfigstore implements Configstore {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const value = await this.files.get(key);
-    if (value) this.keep(key, value);
+    if (value) setBounded(this.cache, key, value);
     return value;
   }
 
   async set(key: string, value: Upload): Promise<void> {
     await this.files.set(key, value);
-    this.keep(key, value);
+    setBounded(this.cache, key, value);
   }
 
   async delete(key: string): Promise<void> {
@@ -554,14 +557,6 @@ class CachedConfigstore implements Configstore {
   /** Drops a cached entry whose file was removed behind the store's back (object removal, sweep). */
   forget(key: string): void {
     this.cache.delete(key);
-  }
-
-  private keep(key: string, value: Upload): void {
-    this.cache.set(key, value);
-    if (this.cache.size > 10_000) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
   }
 }
 

@@ -19,7 +19,7 @@ export async function callFunction(ctx: RestContext, request: RestRequest, pathP
   let args: Record<string, unknown>;
   let rawBody: unknown = {};
   if (isPost) {
-    rawBody = await readJsonBody(request);
+    rawBody = await readJsonBody(request, { emptyIsObject: true });
     args = rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? (rawBody as Record<string, unknown>) : {};
   } else {
     args = {};

@@ -11,9 +11,9 @@
 import type { StorageContext, StorageRequest } from '../context.js';
 
 export async function resumableUpload(ctx: StorageContext, request: StorageRequest): Promise<void> {
-  const { req, res, method, path, auth } = request;
+  const { req, res, method, path, auth, sqlRequest } = request;
   try {
-    await ctx.resumable.handle(req, res, auth, path);
+    await ctx.resumable.handle(req, res, auth, sqlRequest);
   } catch (err) {
     ctx.log(`storage: resumable ${method} ${path}: ${err instanceof Error ? err.stack : String(err)}`);
     if (!res.headersSent) {

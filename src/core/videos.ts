@@ -118,10 +118,6 @@ export function uploadBackend(api: Api): UploadBackend {
     finish: (id, hashes) => finishVideo(api, id, hashes) as Promise<UploadTarget>,
     storedLike: (sizes) => storedVideosLike(api, sizes),
     copy: (from, to) => copyObject(api, from, to),
-    setKey: async (id, key) => {
-      const { error } = await api.client.from('videos').update({ key }).eq('id', id);
-      if (error) throw fromPostgrestError(error);
-    },
   };
 }
 

@@ -4,11 +4,13 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { IO } from '../base/io.js';
 import type { Api } from './api.js';
 import type { SessionTree, TreeVideo } from './content.js';
+import type { HashCache } from './upload/hash-cache.js';
 import { CliError, ExitCode } from '../base/errors.js';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { forEachAtMost } from '../base/pool.js';
@@ -173,13 +175,18 @@ function toPosix(p: string): string {
 
 // ---------------------------------------------------------------- downloads
 
-/** Downloads every file (three at a time), verifying sha256; files already there with the right hash are kept. */
+/**
+ * Downloads every file (three at a time), verifying sha256; files already there with the right
+ * hash are kept. With `hashCache` (the one upload and import keep), a file already there is read
+ * only when the cache does not know it, and remembered once read.
+ */
 export async function downloadFiles(
   api: Api,
   io: Pick<IO, 'debug'>,
   files: ExportedFile[],
   dir: string,
   onDownloaded: (relativePath: string) => void = () => undefined,
+  hashCache?: Pick<HashCache, 'get' | 'set'>,
 ): Promise<{ downloaded: number; unchanged: number; bytes: number }> {
   const [{ sha256File }, { debugFetch }] = await Promise.all([import('./upload/hash.js'), import('./debug-fetch.js')]);
   // Logged under --debug like every other request.
@@ -190,7 +197,14 @@ export async function downloadFiles(
     const dest = path.join(dir, ...file.relativePath.split('/'));
     try {
       const existing = await stat(dest).catch(() => null);
-      if (existing?.isFile() && existing.size === file.video.file_size && (await sha256File(dest)) === file.video.sha256) {
+      const sha256Of = async (info: Stats): Promise<string> => {
+        const known = hashCache?.get(dest, info);
+        if (known) return known;
+        const sha = await sha256File(dest);
+        hashCache?.set(dest, info, sha);
+        return sha;
+      };
+      if (existing?.isFile() && existing.size === file.video.file_size && (await sha256Of(existing)) === file.video.sha256) {
         stats.unchanged += 1;
         return;
       }

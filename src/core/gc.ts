@@ -11,8 +11,8 @@ import type { ResumeStore, StoredUpload } from './upload/resume-store.js';
 import { STORAGE_REMOVE_BATCH, listFolder, listObjectsDeep, ownFileUrls, removeObjects, removeVideo, staleUploads, type StoredObject, type VideoRow } from './videos.js';
 
 /**
- * Rows removed, or uploads ended, at once: each is its own request and none depends on another
- * (rows of one session still take their turn on the session's lock in the database).
+ * Rows removed, uploads ended, or users looked up at once: each is its own request and none
+ * depends on another (rows of one session still take their turn on the session's lock in the database).
  */
 const REQUESTS_AT_ONCE = 4;
 
@@ -56,14 +56,15 @@ export function nothingCleaned(withServiceRole: boolean): GcResult {
 export async function makePlan(api: Api, admin: SupabaseClient | null): Promise<GcPlan> {
   const uid = api.identity.user.id;
   const queued = normalizePaths(await api.rpc('claim_deleted_objects', { p_limit: STORAGE_REMOVE_BATCH }));
-  const [objects, urls, stale] = await Promise.all([
+  // After the caller's own claim: the service role's claim answers every user's queue.
+  const [objects, urls, stale, deletedUsers] = await Promise.all([
     listObjectsDeep(api.client, uid),
     ownFileUrls(api),
     staleUploads(api, new Date(Date.now() - STALE_UPLOAD_MS).toISOString()),
+    admin ? planDeletedUsers(admin, uid) : null,
   ]);
   const queuedSet = new Set(queued);
   const orphans = objects.filter((o) => !urls.has(o.path) && !queuedSet.has(o.path));
-  const deletedUsers = admin ? await planDeletedUsers(admin, uid) : null;
   return { queued, orphans, stale, deletedUsers };
 }
 
@@ -178,10 +179,18 @@ async function planDeletedUsers(admin: SupabaseClient, self: string): Promise<No
   if (claimError) throw new CliError(`cannot claim deleted users' paths: ${claimError.message}`, { code: 'gc_service', exitCode: ExitCode.failure });
   const queuedPaths = normalizePaths(queue);
   const owners = new Set([...folders, ...queuedPaths.map((p) => p.split('/')[0] ?? '')].filter(isUuid));
-  const gone = new Set<string>();
-  for (const id of owners) if (!(await userExists(admin, id))) gone.add(id);
-  const objects: StoredObject[] = [];
-  for (const id of folders) if (gone.has(id)) objects.push(...(await listObjectsDeep(admin, id)));
+  const ownerIds = [...owners];
+  const exists: boolean[] = new Array(ownerIds.length);
+  await forEachAtMost(ownerIds, REQUESTS_AT_ONCE, async (id, i) => {
+    exists[i] = await userExists(admin, id);
+  });
+  const gone = new Set(ownerIds.filter((_, i) => !exists[i]));
+  const goneFolders = folders.filter((id) => gone.has(id));
+  const listed: StoredObject[][] = new Array(goneFolders.length);
+  await forEachAtMost(goneFolders, REQUESTS_AT_ONCE, async (id, i) => {
+    listed[i] = await listObjectsDeep(admin, id);
+  });
+  const objects = listed.flat();
   const queued = queuedPaths.filter((p) => gone.has(p.split('/')[0] ?? ''));
   const queuedSet = new Set(queued);
   return { queued, objects: objects.filter((o) => !queuedSet.has(o.path)), users: [...gone] };

@@ -8,6 +8,7 @@ import type { Api } from './api.js';
 import { fromPostgrestError } from './api.js';
 import { CliError, ExitCode, notFoundError } from '../base/errors.js';
 import { unknownRef } from './refs.js';
+import { forEachAtMost } from '../base/pool.js';
 import type { UploadLimits } from './upload/checks.js';
 import type { VideoMetadata } from './media.js';
 import type { StoredVideo, UploadBackend, UploadTarget } from './upload/queue.js';
@@ -117,10 +118,6 @@ export function uploadBackend(api: Api): UploadBackend {
     finish: (id, hashes) => finishVideo(api, id, hashes) as Promise<UploadTarget>,
     storedLike: (sizes) => storedVideosLike(api, sizes),
     copy: (from, to) => copyObject(api, from, to),
-    setKey: async (id, key) => {
-      const { error } = await api.client.from('videos').update({ key }).eq('id', id);
-      if (error) throw fromPostgrestError(error);
-    },
   };
 }
 
@@ -171,20 +168,33 @@ export async function listFolder(client: SupabaseClient, folder: string): Promis
   }
 }
 
-/** Every object under `prefix` (a folder, e.g. the caller's id), walking sub-folders. */
+/** Folders of one level listed at once while walking the bucket (one request each, none waits on another). */
+const LISTS_AT_ONCE = 4;
+
+/**
+ * Every object under `prefix` (a folder, e.g. the caller's id), walking sub-folders a level at a
+ * time, LISTS_AT_ONCE folders of a level at once; in breadth-first order, folder by folder.
+ */
 export async function listObjectsDeep(client: SupabaseClient, prefix: string): Promise<StoredObject[]> {
   const found: StoredObject[] = [];
-  const folders = [prefix.replace(/\/+$/, '')];
-  while (folders.length > 0) {
-    const folder = folders.shift()!;
-    for (const entry of await listFolder(client, folder)) {
-      const path = folder ? `${folder}/${entry.name}` : entry.name;
-      if (entry.id === null) folders.push(path);
-      else {
-        const meta = (entry.metadata ?? {}) as { size?: number; contentLength?: number };
-        found.push({ path, size: meta.size ?? meta.contentLength ?? null, updated_at: entry.updated_at ?? null });
+  let level = [prefix.replace(/\/+$/, '')];
+  while (level.length > 0) {
+    const listed: Array<Awaited<ReturnType<typeof listFolder>>> = new Array(level.length);
+    await forEachAtMost(level, LISTS_AT_ONCE, async (folder, i) => {
+      listed[i] = await listFolder(client, folder);
+    });
+    const next: string[] = [];
+    level.forEach((folder, i) => {
+      for (const entry of listed[i]!) {
+        const path = folder ? `${folder}/${entry.name}` : entry.name;
+        if (entry.id === null) next.push(path);
+        else {
+          const meta = (entry.metadata ?? {}) as { size?: number; contentLength?: number };
+          found.push({ path, size: meta.size ?? meta.contentLength ?? null, updated_at: entry.updated_at ?? null });
+        }
       }
-    }
+    });
+    level = next;
   }
   return found;
 }

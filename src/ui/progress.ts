@@ -358,14 +358,18 @@ export class BarProgress implements UploadProgress {
     if (this.stopped) return;
     this.dirty = false;
     const cols = this.cols;
-    let text = '';
-    const rows = this.drawn.reduce((n, line) => n + physicalRows(line, cols), 0);
-    if (rows > 0) text += `\u001b[${rows}F\u001b[J`;
+    let text = this.erase(cols);
     if (permanent !== undefined) text += `${permanent}\n`;
     const frame = this.frame(cols);
     for (const line of frame) text += `${line}\n`;
     this.drawn = frame;
     if (text) this.io.stderr.write(text);
+  }
+
+  /** The escape codes that erase the live area as last drawn, as a terminal `cols` wide lays it out ('' when none). */
+  private erase(cols: number): string {
+    const rows = this.drawn.reduce((n, line) => n + physicalRows(line, cols), 0);
+    return rows > 0 ? `\u001b[${rows}F\u001b[J` : '';
   }
 
   private frame(cols: number): string[] {
@@ -425,15 +429,10 @@ export class BarProgress implements UploadProgress {
     let pick = withSpeed.findIndex((t) => room(t) >= textWidth(name));
     if (pick < 0) pick = withSpeed.findIndex((t) => room(t) >= 16);
     if (pick < 0) pick = room(withSpeed[withSpeed.length - 1]!) >= 8 ? withSpeed.length - 1 : tails.length - 1;
-    for (const [i, tail] of tails.entries()) {
-      const room = width - 2 - 2 - textWidth(tail);
-      if (i === pick) {
-        const shownName = cut(name, Math.max(4, Math.min(room, textWidth(name))));
-        const painted = state.retry ? tail.replace(state.retry, s.yellow(state.retry)) : tail;
-        return `${s.cyan('↑')} ${shownName}  ${cut(painted, width - 4 - textWidth(shownName))}`;
-      }
-    }
-    return '';
+    const tail = tails[pick]!;
+    const shownName = cut(name, Math.max(4, Math.min(room(tail), textWidth(name))));
+    const painted = state.retry ? tail.replace(state.retry, s.yellow(state.retry)) : tail;
+    return `${s.cyan('↑')} ${shownName}  ${cut(painted, width - 4 - textWidth(shownName))}`;
   }
 
   private finishedLine(report: UploadFileReport, state: FileState | undefined, now: number): string {
@@ -466,9 +465,8 @@ export class BarProgress implements UploadProgress {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     // The live area goes; the finished lines stay above the report.
-    const cols = this.cols;
-    const rows = this.drawn.reduce((n, line) => n + physicalRows(line, cols), 0);
-    if (rows > 0) this.io.stderr.write(`\u001b[${rows}F\u001b[J`);
+    const erase = this.erase(this.cols);
+    if (erase) this.io.stderr.write(erase);
     this.drawn = [];
     this.stopped = true;
     (this.io.stderr as NodeJS.WriteStream).off?.('resize', this.onResize);

@@ -25,7 +25,15 @@ export async function run(opts: ExportOptions, ctx: Context): Promise<View> {
   };
 
   if (opts.withFiles) {
-    const stats = await downloadFiles(api, io, plan.files, plan.filesDir, (relativePath) => io.info(`${relativePath}: downloaded`));
+    // Files already in the folder are checked by sha256: the hash cache spares reading them again.
+    const [{ HashCache }, { stateDir }] = await Promise.all([import('../../core/upload/hash-cache.js'), import('../../config/paths.js')]);
+    const hashCache = await HashCache.loadFromDir(stateDir(io.env));
+    let stats;
+    try {
+      stats = await downloadFiles(api, io, plan.files, plan.filesDir, (relativePath) => io.info(`${relativePath}: downloaded`), hashCache);
+    } finally {
+      await hashCache.save().catch((err: unknown) => io.debug(`could not save the hash cache: ${(err as Error).message}`));
+    }
     result.files = { ...stats, dir: opts.withFiles };
     io.success(`${stats.downloaded} file${stats.downloaded === 1 ? '' : 's'} downloaded (${formatBytes(stats.bytes)}), ${stats.unchanged} already there`);
   }

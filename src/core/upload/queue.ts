@@ -54,8 +54,6 @@ export interface UploadBackend {
   begin(req: { moduleId: string; fileName: string; size: number; sha256: string | null; mimeType: string; media?: VideoMetadata | null }): Promise<UploadTarget>;
   /** `finish_video(id, sha256, probe)`: marks the row `ready` with the hash of its bytes. */
   finish(videoId: string, hashes: { sha256: string; probe: string | null }): Promise<UploadTarget>;
-  /** Sets a row's import key, when an input carries one the row lacks. */
-  setKey?(videoId: string, key: string): Promise<void>;
   /** The caller's `ready` videos of these sizes (one request per run): where the same bytes may already be stored. */
   storedLike?(sizes: number[]): Promise<StoredVideo[]>;
   /** Copies a stored object to another path on the server (Storage's `object/copy`). */
@@ -244,7 +242,6 @@ export class UploadQueue {
     }
     passTurn();
     setVideoId(video.id);
-    if (input.key && this.opts.backend.setKey && video.key !== input.key) await this.opts.backend.setKey(video.id, input.key);
 
     if (video.status === 'ready' && known && video.sha256 === known) {
       // Same bytes under another name: the report names the row it matched.
